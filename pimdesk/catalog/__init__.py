@@ -1,0 +1,1 @@
+"""Domain and storage: SQLAlchemy models, sessions, queries and the shipped migrations. No Qt."""

@@ -1,0 +1,68 @@
+"""Every mapped class, importable from one place (Alembic and the services use this)."""
+
+from pimdesk.catalog.models.assets import (
+    Asset,
+    AssetLink,
+    AssetRights,
+    AssetVersion,
+    FilenameRule,
+    IngestProblem,
+    WatchedFolder,
+    asset_tag,
+)
+from pimdesk.catalog.models.products import (
+    ALL_CHANNELS,
+    ALL_LOCALES,
+    Product,
+    ProductModel,
+    ValueChange,
+    product_category,
+    product_model_category,
+    product_tag,
+)
+from pimdesk.catalog.models.publishing import PublishedListing, PublishRun
+from pimdesk.catalog.models.reference import (
+    ATTRIBUTE_TYPES,
+    Attribute,
+    AttributeOption,
+    Category,
+    Channel,
+    Currency,
+    Family,
+    FamilyVariant,
+    Locale,
+    Setting,
+    Tag,
+)
+
+__all__ = [
+    "ALL_CHANNELS",
+    "ALL_LOCALES",
+    "ATTRIBUTE_TYPES",
+    "Asset",
+    "AssetLink",
+    "AssetRights",
+    "AssetVersion",
+    "Attribute",
+    "AttributeOption",
+    "Category",
+    "Channel",
+    "Currency",
+    "Family",
+    "FamilyVariant",
+    "FilenameRule",
+    "IngestProblem",
+    "Locale",
+    "Product",
+    "ProductModel",
+    "PublishRun",
+    "PublishedListing",
+    "Setting",
+    "Tag",
+    "ValueChange",
+    "WatchedFolder",
+    "asset_tag",
+    "product_category",
+    "product_model_category",
+    "product_tag",
+]

@@ -1,0 +1,45 @@
+"""What was published where: per (channel, product) state and the log of publish runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pimdesk.catalog.db import Base, utcnow
+
+
+class PublishedListing(Base):
+    """The last successful publish of one product to one channel."""
+
+    __tablename__ = "published_listing"
+
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channel.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), primary_key=True
+    )
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    remote_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    versions: Mapped[list[Any]] = mapped_column(default=list)  # asset version ids used
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class PublishRun(Base):
+    __tablename__ = "publish_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    mode: Mapped[str] = mapped_column(String(20))  # all | changed | auto
+    result: Mapped[str] = mapped_column(String(20), default="running")  # ok | partial | failed
+    published: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[int] = mapped_column(Integer, default=0)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)

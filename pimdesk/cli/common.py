@@ -1,0 +1,110 @@
+"""What every command shares: opening the library, JSON output, errors and exit codes.
+
+Exit codes scripts can rely on: 0 success, 1 bad input or data (one line on stderr that
+names what and where), 2 usage error (click's own).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pimdesk.errors import PimdeskError
+from pimdesk.library import Library
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AppContext:
+    """Carried in click's context: the library is opened on first use, once."""
+
+    def __init__(self, library_path: Path | None):
+        self.library_path = library_path
+        self._library: Library | None = None
+
+    @property
+    def library(self) -> Library:
+        if self._library is None:
+            self._library = Library.open(self.library_path)
+        return self._library
+
+    def close(self) -> None:
+        if self._library is not None:
+            self._library.close()
+            self._library = None
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def fail(message: str) -> None:
+    """Stop with exit code 1 and one line on stderr."""
+    raise click.exceptions.Exit(_echo_error(message))
+
+
+def _echo_error(message: str) -> int:
+    click.echo(f"pimdesk: error: {message}", err=True)
+    return 1
+
+
+def handle_errors(func: F) -> F:
+    """Turn :class:`PimdeskError` into one line on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PimdeskError as exc:
+            raise click.exceptions.Exit(_echo_error(str(exc))) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def interactive() -> bool:
+    """Progress bars only when a person is watching (stderr is a terminal)."""
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def progress(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
+    """Yield an ``advance(n)`` callback that drives a bar in a terminal and nothing in a pipe."""
+    if not interactive():
+        yield lambda _n: None
+        return
+    with click.progressbar(length=total or 0, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def echo_table(rows: Iterable[dict[str, Any]], columns: list[str]) -> None:
+    """A plain aligned table for people; scripts use --json."""
+    rows = list(rows)
+    widths = {c: len(c) for c in columns}
+    for row in rows:
+        for c in columns:
+            widths[c] = min(60, max(widths[c], len(_cell(row.get(c)))))
+    click.echo("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
+    for row in rows:
+        click.echo("  ".join(_cell(row.get(c))[: widths[c]].ljust(widths[c]) for c in columns).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
