@@ -129,9 +129,7 @@ class Library:
         except Exception as exc:  # unreachable server, unreadable file, ...
             if isinstance(exc, LibraryError):
                 raise
-            raise LibraryError(
-                f"cannot open the catalog: {exc}", where=self.database_url
-            ) from exc
+            raise LibraryError(f"cannot open the catalog: {exc}", where=self.database_url) from exc
         if fresh:
             with self.session() as session:
                 seed.seed_defaults(session)

@@ -15,7 +15,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pimdesk.library import Library  # noqa: E402
+from pimdesk.library import Library
 
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("PIMDESK_TEST_DATABASE_URL")

@@ -57,7 +57,7 @@ def test_library_made_by_the_first_migration_is_upgraded_with_its_data(tmp_path:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO product (sku, enabled, \"values\", revision, created_at, updated_at)"
+                'INSERT INTO product (sku, enabled, "values", revision, created_at, updated_at)'
                 " VALUES ('OLD-1', 1, :v, 1, '2024-01-01', '2024-01-01')"
             ),
             {"v": '{"name": {"<all_channels>": {"en_US": "Old kettle"}}}'},

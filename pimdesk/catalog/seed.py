@@ -28,8 +28,14 @@ DEFAULT_ATTRIBUTES: list[tuple[str, str, str, bool, bool, dict[str, object]]] = 
     ("brand", "text", "Brand", False, False, {"max_length": 70}),
     ("gtin", "gtin", "GTIN (EAN/UPC)", False, False, {}),
     ("mpn", "text", "Manufacturer part number", False, False, {"max_length": 70}),
-    ("weight", "metric", "Weight", False, False,
-     {"metric_family": "Weight", "default_unit": "GRAM", "min": 0}),
+    (
+        "weight",
+        "metric",
+        "Weight",
+        False,
+        False,
+        {"metric_family": "Weight", "default_unit": "GRAM", "min": 0},
+    ),
     ("color", "simpleselect", "Color", False, False, {}),
     ("size", "simpleselect", "Size", False, False, {}),
     ("material", "text", "Material", True, False, {}),
@@ -67,8 +73,10 @@ def seed_catalog(session: Session) -> None:
                 unique=type_ == "identifier",
                 properties=dict(properties),
                 sort_order=order,
-                group="marketing" if code in {"name", "description", "short_description",
-                                              "seo_title", "seo_description"} else "general",
+                group="marketing"
+                if code
+                in {"name", "description", "short_description", "seo_title", "seo_description"}
+                else "general",
             )
         )
     session.add(

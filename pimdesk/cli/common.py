@@ -99,7 +99,9 @@ def echo_table(rows: Iterable[dict[str, Any]], columns: list[str]) -> None:
             widths[c] = min(60, max(widths[c], len(_cell(row.get(c)))))
     click.echo("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
     for row in rows:
-        click.echo("  ".join(_cell(row.get(c))[: widths[c]].ljust(widths[c]) for c in columns).rstrip())
+        click.echo(
+            "  ".join(_cell(row.get(c))[: widths[c]].ljust(widths[c]) for c in columns).rstrip()
+        )
 
 
 def _cell(value: Any) -> str:

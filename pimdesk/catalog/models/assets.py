@@ -110,7 +110,9 @@ class AssetLink(Base):
 class AssetRights(Base):
     __tablename__ = "asset_rights"
 
-    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"), primary_key=True)
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("asset.id", ondelete="CASCADE"), primary_key=True
+    )
     licence: Mapped[str | None] = mapped_column(String(500), nullable=True)
     holder: Mapped[str | None] = mapped_column(String(500), nullable=True)
     source: Mapped[str | None] = mapped_column(String(500), nullable=True)

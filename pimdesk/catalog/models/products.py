@@ -44,7 +44,9 @@ product_category = Table(
 product_model_category = Table(
     "product_model_category",
     Base.metadata,
-    Column("product_model_id", ForeignKey("product_model.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "product_model_id", ForeignKey("product_model.id", ondelete="CASCADE"), primary_key=True
+    ),
     Column("category_id", ForeignKey("category.id", ondelete="CASCADE"), primary_key=True),
 )
 
@@ -84,7 +86,9 @@ class Product(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sku: Mapped[str] = mapped_column(String(255), unique=True)
-    family_id: Mapped[int | None] = mapped_column(ForeignKey("family.id"), nullable=True, index=True)
+    family_id: Mapped[int | None] = mapped_column(
+        ForeignKey("family.id"), nullable=True, index=True
+    )
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("product_model.id", ondelete="RESTRICT"), nullable=True, index=True
     )

@@ -84,7 +84,9 @@ class Attribute(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
     options: Mapped[list[AttributeOption]] = relationship(
-        back_populates="attribute", cascade="all, delete-orphan", order_by="AttributeOption.sort_order"
+        back_populates="attribute",
+        cascade="all, delete-orphan",
+        order_by="AttributeOption.sort_order",
     )
 
 

@@ -1,0 +1,2 @@
+"""Ingest pipeline: stable-file wait, hashing, content store, metadata, thumbnails, versions,
+rights."""

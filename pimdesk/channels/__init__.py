@@ -1,0 +1,1 @@
+"""Listings, fingerprints, change tracking, publish runs and the exporter plugin API."""

@@ -1,0 +1,172 @@
+"""The exporter plugin API: what a channel exporter receives, declares and returns.
+
+Exporters are found through the ``pimdesk.exporters`` entry-point group; the built-ins
+register through the same door as third-party packages. An exporter never touches the
+catalog: it gets fully resolved :class:`Listing` objects (values for the channel's locale
+and currency, field mapping applied, images already rendered with the channel's profile)
+and writes them to its target. Bump :data:`API_VERSION` on any incompatible change; the
+registry refuses plugins built for another version, with a message naming the plugin.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+API_VERSION = 1
+
+SettingType = Literal["text", "path", "url", "bool", "choice", "int"]
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One channel setting an exporter understands (drives the CLI checks and GUI forms)."""
+
+    key: str
+    label: str
+    type: SettingType = "text"
+    required: bool = False
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A field of the channel's format that the catalog must fill through the field map.
+
+    ``default_source`` is what fills it when the user has not mapped it: an attribute code
+    (``"brand"``), or a property: ``"@family"``, ``"@category_path"``, ``"@parent"``,
+    ``"@sku"``, ``"@tags"``. ``required``: a listing without a value is blocked.
+    """
+
+    name: str
+    label: str
+    default_source: str | None = None
+    required: bool = False
+    max_length: int | None = None
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class ListingImage:
+    """One publishable image of a listing, already rendered for the channel."""
+
+    version_id: int
+    asset_id: int
+    sha256: str  # of the original version
+    role: str
+    position: int
+    file: Path  # the rendition on disk
+    filename: str  # the name the exporter should publish it under (unique in a publish)
+    width: int
+    height: int
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What one channel sees of one product.
+
+    ``fields`` are the channel's fields after the field map (``{"brand": "Acme"}``);
+    ``values`` are all resolved attribute values (locale and currency of the channel
+    applied; prices as ``Decimal`` strings of the channel currency; metrics as
+    ``{"amount": str, "unit": str}``); ``axes`` are the variant axis values
+    (``{"color": "Black"}``), empty for a simple product.
+    """
+
+    product_id: int
+    sku: str
+    title: str
+    description: str
+    enabled: bool
+    locale: str
+    currency: str
+    family: str | None
+    parent_code: str | None  # the product model (group) code, None for a simple product
+    parent_title: str | None
+    axes: Mapping[str, str]
+    fields: Mapping[str, Any]
+    values: Mapping[str, Any]
+    categories: Sequence[str]
+    images: Sequence[ListingImage]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A reason a listing cannot be published as it is (``blocking``) or a warning."""
+
+    sku: str
+    field: str
+    message: str
+    blocking: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.sku}: {self.field}: {self.message}"
+
+
+@dataclass
+class PublishResult:
+    """What the exporter wrote: ``remote_ids`` maps SKU to the identity the target gave it
+    (a file name, a URL, an id); ``files`` are the output paths written."""
+
+    remote_ids: dict[str, str] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class CancelToken:
+    """Set by the front end; exporters check it between items and stop cleanly."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+class Exporter(ABC):
+    """Base class of every exporter. Subclasses set the class attributes and two methods.
+
+    ``publish`` receives the complete set of listings that should be live on the channel
+    (feeds are full replacements) plus the SKUs withdrawn since the last run, and must write
+    every output file atomically (temp file + rename) so a reader sees old or new, never half.
+    """
+
+    api_version: ClassVar[int] = API_VERSION
+    name: ClassVar[str]
+    label: ClassVar[str]
+    description: ClassVar[str] = ""
+    rendition_profile: ClassVar[str | None] = None  # built-in profile name, or None for no images
+    settings_spec: ClassVar[tuple[SettingSpec, ...]] = ()
+    fields_spec: ClassVar[tuple[FieldSpec, ...]] = ()
+    min_image_size: ClassVar[int] = 0  # longest side, px
+    max_images: ClassVar[int | None] = None
+
+    def __init__(self, settings: Mapping[str, Any]):
+        self.settings = dict(settings)
+
+    def validate(self, listings: Sequence[Listing]) -> list[Issue]:
+        """Channel-specific checks beyond required fields and image sizes (done centrally)."""
+        return []
+
+    @abstractmethod
+    def publish(
+        self,
+        listings: Sequence[Listing],
+        withdrawn: Sequence[str],
+        progress: Progress,
+        cancel: CancelToken,
+    ) -> PublishResult:
+        """Write ``listings`` to the target; see the class docstring."""

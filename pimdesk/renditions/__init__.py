@@ -1,0 +1,1 @@
+"""Rendition profiles and the Pillow pipeline, cached by (version hash, profile hash)."""

@@ -1,0 +1,1 @@
+"""Filename rules: compile, match, explain. Pure functions, no I/O."""

@@ -1,0 +1,1 @@
+"""Watched folders (watchdog) and reconciliation scans."""
