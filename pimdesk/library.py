@@ -118,6 +118,9 @@ class Library:
         engine = make_engine(url)
         library = cls(root, config, engine)
         library._prepare_schema()
+        from pimdesk.services import wiring
+
+        wiring.connect_all(library)
         return library
 
     def _prepare_schema(self) -> None:
