@@ -20,7 +20,7 @@ from pimdesk.catalog.models.products import (
     product_model_category,
     product_tag,
 )
-from pimdesk.catalog.models.publishing import PublishedListing, PublishRun
+from pimdesk.catalog.models.publishing import PublishedListing, PublishRun, Rendition
 from pimdesk.catalog.models.reference import (
     ATTRIBUTE_TYPES,
     Attribute,
@@ -57,6 +57,7 @@ __all__ = [
     "ProductModel",
     "PublishRun",
     "PublishedListing",
+    "Rendition",
     "Setting",
     "Tag",
     "ValueChange",

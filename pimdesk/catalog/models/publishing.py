@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pimdesk.catalog.db import Base, utcnow
@@ -15,6 +15,7 @@ class PublishedListing(Base):
     """The last successful publish of one product to one channel."""
 
     __tablename__ = "published_listing"
+    __table_args__ = (Index("ix_published_listing_product", "product_id"),)
 
     channel_id: Mapped[int] = mapped_column(
         ForeignKey("channel.id", ondelete="CASCADE"), primary_key=True
@@ -45,3 +46,23 @@ class PublishRun(Base):
     withdrawn: Mapped[int] = mapped_column(Integer, default=0)
     blocked: Mapped[int] = mapped_column(Integer, default=0)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Rendition(Base):
+    """Index of the rendition cache: one rendered file per (version bytes, profile settings).
+
+    The file itself lives under ``<library>/renditions/<profile>/``; this row remembers its
+    pixel size and bytes so building 100,000 listings never reopens 100,000 images. A row
+    whose file was deleted is simply rendered again.
+    """
+
+    __tablename__ = "rendition"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    profile_hash: Mapped[str] = mapped_column(String(32), primary_key=True)
+    profile: Mapped[str] = mapped_column(String(100))
+    extension: Mapped[str] = mapped_column(String(10))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
