@@ -1,15 +1,455 @@
 """Full-text search over SKU, names and descriptions (SQLite FTS5 / PostgreSQL tsvector).
 
-Owned by the catalog-search work. Every service that writes product values calls
-:func:`reindex_products` in the same transaction, so the index never lags the catalog.
+Every service that writes product values (or a model's values, or a SKU) calls
+:func:`reindex_products` in the same transaction with the product ids it touched, so the
+index never lags the catalog. A write to a product model passes the ids of the variants
+below it (``revisions.products_under_models``): a variant's index row holds what it
+inherits.
+
+The index (table ``product_search``, made by migration ``0002_search``) has, per product:
+
+- ``sku``: the SKU as written, tokenised (``WB-750-SS`` -> ``wb``, ``750``, ``ss``);
+- ``sku_key``: the SKU with every separator removed (``wb750ss``), so that what a user
+  types as the start of a SKU, with or without its dashes, is one prefix query;
+- ``name``: the label attribute (``name``) in every locale, own and inherited;
+- ``body``: the other text-like values in every locale (descriptions, brand, GTIN, ...)
+  and the codes of the parent models;
+- ``labels``: the names per locale as JSON, not indexed, to show in results.
+
+User text never reaches FTS5 or tsquery syntax: :func:`query_tokens` keeps only runs of
+letters and digits, and each token is written into the query as a quoted string (FTS5) or
+a quoted lexeme (PostgreSQL). Quotes, ``-``, ``*``, ``AND``/``OR``/``NOT``/``NEAR``,
+parentheses, ``:``, ``^`` and emoji are therefore plain separators or plain words.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from sqlalchemy.orm import Session
+from sqlalchemy import text
+
+from pimdesk.catalog.values import iter_values
+
+SEARCH_TABLE = "product_search"
+
+# What FTS5 is given; the migration creates the table with exactly this.
+SQLITE_TOKENIZER = "unicode61 remove_diacritics 2"
+SQLITE_PREFIXES = "2 3"
+# bm25 column weights (sku, sku_key, name, body, labels), kept as the table's rank function.
+SQLITE_RANK = "bm25(20.0, 50.0, 5.0, 1.0, 0.0)"
+
+# Attribute types whose values are words a user may type.
+TEXT_TYPES = frozenset({"text", "textarea", "identifier", "gtin"})
+
+# Bounds on what one query may cost, whatever is pasted into the search box.
+MAX_QUERY_TOKENS = 12
+MAX_TOKEN_CHARS = 64
+# Bounds on one index row (a lexeme longer than this is not a word anyone types).
+MAX_INDEX_TOKEN_CHARS = 100
+PG_MAX_POSITIONS = 200
+
+_WORD = re.compile(r"[^\W_]+")
+_CHUNK = 500
 
 
-def reindex_products(session: Session, product_ids: Iterable[int]) -> None:
-    """Refresh the index rows of these products (and drop rows of deleted ones)."""
+class Executor(Protocol):
+    """A Session or a Connection: both run Core statements (the migration has no Session)."""
+
+    def execute(self, statement: Any, params: Any = ..., /) -> Any: ...
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One product found: what a result list shows, and why it ranks where it does."""
+
+    product_id: int
+    sku: str
+    name: str
+    score: float
+    snippet: str = ""
+    matched: str = "text"  # "sku" (exact), "sku_prefix" or "text"
+
+
+# -- tokens -------------------------------------------------------------------------------
+
+
+def query_tokens(user_text: str) -> list[str]:
+    """The words of what the user typed: runs of letters and digits, nothing else."""
+    tokens = [t[:MAX_TOKEN_CHARS] for t in _WORD.findall(user_text or "")]
+    return tokens[:MAX_QUERY_TOKENS]
+
+
+def normalize(word: str) -> str:
+    """Lower case, compatibility-decomposed, without diacritics (as FTS5 remove_diacritics)."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped).lower()
+
+
+def lexemes(value: str) -> list[str]:
+    """Normalised words of a text, for the PostgreSQL index and queries alike."""
+    return [w for w in _WORD.findall(normalize(value)) if w][:100_000]
+
+
+def sku_key(sku: str) -> str:
+    """The SKU without separators: ``WB-750-SS`` -> ``WB750SS``."""
+    return "".join(_WORD.findall(sku or ""))
+
+
+# -- building index rows ------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    product_id: int
+    sku: str
+    names: dict[str, str]
+    name_text: str
+    body_text: str
+
+
+def _product_rows(executor: Executor, ids: Sequence[int]) -> tuple[list[_Row], set[int]]:
+    """Index rows for the products among ``ids``, and the ids that no longer exist."""
+    params = {f"p{i}": pid for i, pid in enumerate(ids)}
+    placeholders = ", ".join(f":p{i}" for i in range(len(ids)))
+    products = executor.execute(
+        text(
+            'SELECT id, sku, family_id, parent_id, "values" FROM product '
+            f"WHERE id IN ({placeholders})"
+        ),
+        params,
+    ).all()
+    found = {row[0] for row in products}
+    missing = set(ids) - found
+
+    models: dict[int, tuple[str, int | None, Mapping[str, Any]]] = {}
+    asked: set[int] = set()
+    wanted = {row[3] for row in products if row[3] is not None}
+    while wanted - asked:  # parents, then grandparents (two levels at most, but be safe)
+        batch = sorted(wanted - asked)
+        asked.update(batch)
+        mparams = {f"m{i}": mid for i, mid in enumerate(batch)}
+        mholders = ", ".join(f":m{i}" for i in range(len(batch)))
+        for mid, code, parent_id, values in executor.execute(
+            text(
+                f'SELECT id, code, parent_id, "values" FROM product_model WHERE id IN ({mholders})'
+            ),
+            mparams,
+        ).all():
+            models[mid] = (code, parent_id, _json(values))
+        wanted = {m[1] for m in models.values() if m[1] is not None}
+
+    types = _attribute_types(executor)
+    label_attributes = _label_attributes(executor)
+    rows = []
+    for pid, sku, family_id, parent_id, values in products:
+        documents = [_json(values)]
+        codes: list[str] = []
+        seen: set[int] = set()
+        current = parent_id
+        while current is not None and current in models and current not in seen:
+            seen.add(current)
+            code, current_parent, model_values = models[current]
+            codes.append(code)
+            documents.append(model_values)
+            current = current_parent
+        label = label_attributes.get(family_id, "name")
+        names: dict[str, str] = {}
+        name_parts: list[str] = []
+        body_parts: list[str] = list(codes)
+        # Own values first: a variant's own name wins over its parent's in the labels.
+        for document in documents:
+            for attribute, locale, _channel, data in iter_values(document):
+                if not isinstance(data, str) or not data:
+                    continue
+                if attribute == label:
+                    name_parts.append(data)
+                    names.setdefault(locale or "", data)
+                elif types.get(attribute) in TEXT_TYPES and attribute != "sku":
+                    body_parts.append(data)
+        rows.append(
+            _Row(
+                product_id=pid,
+                sku=sku,
+                names=names,
+                name_text="\n".join(dict.fromkeys(name_parts)),
+                body_text="\n".join(dict.fromkeys(body_parts)),
+            )
+        )
+    return rows, missing
+
+
+def _json(value: Any) -> Mapping[str, Any]:
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _attribute_types(executor: Executor) -> dict[str, str]:
+    rows = executor.execute(text("SELECT code, type FROM attribute"))
+    return {code: type_ for code, type_ in rows}
+
+
+def _label_attributes(executor: Executor) -> dict[int | None, str]:
+    return {
+        fid: label or "name"
+        for fid, label in executor.execute(text("SELECT id, attribute_as_label FROM family"))
+    }
+
+
+def _pg_document(row: _Row) -> str:
+    """A tsvector literal: SKU key (A), SKU words (B), names (C), the rest (D).
+
+    Built from our own normalised words, so the text never goes through PostgreSQL's
+    parser (which would read ``1.5`` or ``a-b`` differently from the query side).
+    """
+    positions: dict[str, list[str]] = {}
+    counter = 0
+
+    def add(words: Iterable[str], weight: str) -> None:
+        nonlocal counter
+        for word in words:
+            counter += 1
+            word = word[:MAX_INDEX_TOKEN_CHARS]
+            slots = positions.setdefault(word, [])
+            if len(slots) < PG_MAX_POSITIONS:
+                slots.append(f"{min(counter, 16383)}{weight}")
+
+    key = normalize(sku_key(row.sku))
+    if key:
+        add([key], "A")
+    add(lexemes(row.sku), "B")
+    add(lexemes(row.name_text), "C")
+    add(lexemes(row.body_text), "D")
+    return " ".join(f"{_quote_lexeme(word)}:{','.join(slots)}" for word, slots in positions.items())
+
+
+def _quote_lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _dialect(executor: Executor) -> str:
+    bind = executor.get_bind() if hasattr(executor, "get_bind") else executor
+    return str(bind.dialect.name)
+
+
+def _chunks(ids: Sequence[int], size: int = _CHUNK) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def reindex_products(session: Executor, product_ids: Iterable[int]) -> None:
+    """Refresh the index rows of these products (and drop rows of deleted ones).
+
+    Call it inside the writing transaction, after the writes (it flushes a Session first).
+    Bulk: one read and one write per 500 products.
+    """
+    ids = sorted({int(pid) for pid in product_ids})
+    if not ids:
+        return
+    if hasattr(session, "flush"):
+        session.flush()
+    postgres = _dialect(session) == "postgresql"
+    for chunk in _chunks(ids):
+        rows, _missing = _product_rows(session, chunk)
+        params = {f"p{i}": pid for i, pid in enumerate(chunk)}
+        holders = ", ".join(f":p{i}" for i in range(len(chunk)))
+        if postgres:
+            session.execute(
+                text(f"DELETE FROM {SEARCH_TABLE} WHERE product_id IN ({holders})"), params
+            )
+            if rows:
+                session.execute(
+                    text(
+                        f"INSERT INTO {SEARCH_TABLE} "
+                        "(product_id, sku, labels, name, body, document) "
+                        "VALUES (:id, :sku, :labels, :name, :body, CAST(:doc AS tsvector))"
+                    ),
+                    [
+                        {
+                            "id": r.product_id,
+                            "sku": r.sku,
+                            "labels": json.dumps(r.names, ensure_ascii=False),
+                            "name": r.name_text,
+                            "body": r.body_text,
+                            "doc": _pg_document(r),
+                        }
+                        for r in rows
+                    ],
+                )
+        else:
+            session.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN ({holders})"), params)
+            if rows:
+                session.execute(
+                    text(
+                        f"INSERT INTO {SEARCH_TABLE} "
+                        "(rowid, sku, sku_key, name, body, labels) "
+                        "VALUES (:id, :sku, :key, :name, :body, :labels)"
+                    ),
+                    [
+                        {
+                            "id": r.product_id,
+                            "sku": r.sku,
+                            "key": sku_key(r.sku),
+                            "name": r.name_text,
+                            "body": r.body_text,
+                            "labels": json.dumps(r.names, ensure_ascii=False),
+                        }
+                        for r in rows
+                    ],
+                )
+
+
+def reindex_all(session: Executor) -> int:
+    """Rebuild the whole index from the products (migration backfill, ``check --repair``)."""
+    postgres = _dialect(session) == "postgresql"
+    if hasattr(session, "flush"):
+        session.flush()
+    session.execute(text(f"DELETE FROM {SEARCH_TABLE}"))
+    ids = [row[0] for row in session.execute(text("SELECT id FROM product ORDER BY id"))]
+    reindex_products(session, ids)
+    if not postgres:
+        session.execute(text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('optimize')"))
+    return len(ids)
+
+
+# -- querying -----------------------------------------------------------------------------
+
+
+def _fts_string(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def sqlite_match_expression(tokens: Sequence[str]) -> str:
+    """``sku_key : "wb75"* OR ("wb"* AND "75"*)`` built only from quoted tokens."""
+    words = " AND ".join(f"{_fts_string(t)}*" for t in tokens)
+    key = "".join(tokens)
+    return f"(sku_key : {_fts_string(key)}*) OR ({words})"
+
+
+def pg_query_expression(tokens: Sequence[str]) -> str:
+    """``'wb75':*A | ('wb':* & '75':*)`` with our own normalised lexemes, each quoted."""
+    words = [w for t in tokens for w in lexemes(t)]
+    if not words:
+        return ""
+    key = "".join(words)
+    all_words = " & ".join(f"{_quote_lexeme(w)}:*" for w in words)
+    return f"{_quote_lexeme(key)}:*A | ({all_words})"
+
+
+def search_products(
+    session: Executor, user_text: str, *, limit: int = 50, locale: str | None = None
+) -> list[SearchHit]:
+    """Products matching what the user typed, best first; never raises on odd input.
+
+    Ranking: the exact SKU (any case, with or without separators) first, then SKUs that
+    start with what was typed, then by relevance (SKU words over names over the rest).
+    """
+    tokens = query_tokens(user_text)
+    if not tokens or limit <= 0:
+        return []
+    wanted_key = normalize("".join(tokens))
+    if _dialect(session) == "postgresql":
+        rows = _search_pg(session, tokens, limit)
+    else:
+        rows = _search_sqlite(session, tokens, limit)
+    hits = []
+    for pid, sku, labels, _name_text, body_text, score in rows:
+        key = normalize(sku_key(sku))
+        if key == wanted_key:
+            matched, tier = "sku", 0
+        elif key.startswith(wanted_key):
+            # WB-750 is a closer start of WB-750-SS (ends between two parts) than of WB-7500.
+            matched, tier = "sku_prefix", 1 if wanted_key in _part_prefixes(sku) else 2
+        else:
+            matched, tier = "text", 3
+        names = _json(labels)
+        name = (locale and names.get(locale)) or next(iter(names.values()), "")
+        hits.append(
+            (
+                tier,
+                -float(score),
+                pid,
+                SearchHit(
+                    product_id=pid,
+                    sku=sku,
+                    name=str(name),
+                    score=float(score),
+                    snippet=_snippet(tokens, body_text) if matched == "text" else "",
+                    matched=matched,
+                ),
+            )
+        )
+    hits.sort(key=lambda h: (h[0], h[1], h[2]))
+    seen: set[int] = set()
+    result = []
+    for *_, hit in hits:
+        if hit.product_id not in seen:
+            seen.add(hit.product_id)
+            result.append(hit)
+    return result[:limit]
+
+
+def _search_sqlite(session: Executor, tokens: Sequence[str], limit: int) -> list[Any]:
+    columns = "rowid, sku, labels, name, body, -rank"
+    exact = session.execute(
+        text(f"SELECT {columns} FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q LIMIT 5"),
+        {"q": f"sku_key : {_fts_string(''.join(tokens))}"},
+    ).all()
+    ranked = session.execute(
+        text(
+            f"SELECT {columns} FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q "
+            "ORDER BY rank LIMIT :limit"
+        ),
+        {"q": sqlite_match_expression(tokens), "limit": limit},
+    ).all()
+    return [*exact, *ranked]
+
+
+def _search_pg(session: Executor, tokens: Sequence[str], limit: int) -> list[Any]:
+    expression = pg_query_expression(tokens)
+    if not expression:
+        return []
+    words = [w for t in tokens for w in lexemes(t)]
+    columns = "product_id, sku, labels, name, body"
+    exact = session.execute(
+        text(
+            f"SELECT {columns}, 1.0 FROM {SEARCH_TABLE} "
+            "WHERE document @@ CAST(:q AS tsquery) LIMIT 5"
+        ),
+        {"q": f"{_quote_lexeme(''.join(words))}:A"},
+    ).all()
+    ranked = session.execute(
+        text(
+            f"SELECT {columns}, ts_rank(document, q) AS score "
+            f"FROM {SEARCH_TABLE}, CAST(:q AS tsquery) AS q "
+            "WHERE document @@ q ORDER BY score DESC, product_id LIMIT :limit"
+        ),
+        {"q": expression, "limit": limit},
+    ).all()
+    return [*exact, *ranked]
+
+
+def _part_prefixes(sku: str) -> set[str]:
+    """``WB-750-SS`` -> {``wb``, ``wb750``, ``wb750ss``}: its starts that end between parts."""
+    parts = [normalize(p) for p in _WORD.findall(sku)]
+    return {"".join(parts[: i + 1]) for i in range(len(parts))}
+
+
+def _snippet(tokens: Sequence[str], body_text: str, width: int = 90) -> str:
+    """A short excerpt of the body around the first word that matched, for result lists."""
+    wanted = [normalize(t) for t in tokens]
+    for source in (body_text or "",):
+        for match in _WORD.finditer(source):
+            word = normalize(match.group(0))
+            if any(word.startswith(w) for w in wanted):
+                start = max(0, match.start() - width // 3)
+                end = min(len(source), start + width)
+                excerpt = " ".join(source[start:end].split())
+                return ("…" if start > 0 else "") + excerpt + ("…" if end < len(source) else "")
+    return ""

@@ -1,5 +1,10 @@
 """search: full-text index over SKU, names and descriptions (filled from existing products)
 
+SQLite gets an FTS5 table (rowid = product id); PostgreSQL a table with a tsvector column
+and a GIN index. Both are named ``product_search`` (the models-vs-migrations test ignores
+tables named *search*: they are not models). Existing products are indexed here, so a
+library made before search existed is searchable as soon as it is opened.
+
 Revision ID: 0002_search
 Revises: 0001_catalog
 Create Date: 2026-11-23 21:30:00
@@ -9,6 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from alembic import op
+
+from pimdesk.catalog import search
+
 revision: str = "0002_search"
 down_revision: str | Sequence[str] | None = "0001_catalog"
 branch_labels: str | Sequence[str] | None = None
@@ -16,9 +25,32 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Owned by the catalog-search work: creates the FTS5 / tsvector index and backfills it.
-    pass
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        op.execute(
+            "CREATE TABLE product_search ("
+            " product_id INTEGER PRIMARY KEY"
+            "  CONSTRAINT fk_product_search_product_id_product"
+            "  REFERENCES product (id) ON DELETE CASCADE,"
+            " sku TEXT NOT NULL,"
+            " labels TEXT NOT NULL DEFAULT '{}',"
+            " name TEXT NOT NULL DEFAULT '',"
+            " body TEXT NOT NULL DEFAULT '',"
+            " document TSVECTOR NOT NULL)"
+        )
+        op.execute("CREATE INDEX ix_product_search_document ON product_search USING GIN (document)")
+    else:
+        op.execute(
+            "CREATE VIRTUAL TABLE product_search USING fts5("
+            "sku, sku_key, name, body, labels UNINDEXED, "
+            f"tokenize = '{search.SQLITE_TOKENIZER}', prefix = '{search.SQLITE_PREFIXES}')"
+        )
+        op.execute(
+            "INSERT INTO product_search(product_search, rank) "
+            f"VALUES ('rank', '{search.SQLITE_RANK}')"
+        )
+    search.reindex_all(bind)
 
 
 def downgrade() -> None:
-    pass
+    op.execute("DROP TABLE IF EXISTS product_search")
