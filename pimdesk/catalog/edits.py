@@ -1,0 +1,112 @@
+"""Turn cells addressed in the column grammar into stored values, merging multi-part ones.
+
+A price may arrive as one column per currency (``price-USD``, ``price-EUR``) and a metric as
+an amount column plus a unit column (``weight``, ``weight-unit``): the parts of one value
+are merged with each other and with what the product already holds, then validated once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pimdesk.catalog.context import CatalogContext
+from pimdesk.catalog.validation import is_empty, validate_value
+from pimdesk.catalog.values import get_value
+from pimdesk.importexport.columns import UNIT_PART, VALUE_PART, ColumnKey
+
+Slot = tuple[str, str | None, str | None]
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: ColumnKey
+    raw: Any
+    column: str  # the name used in messages (header or set argument)
+
+
+def resolve_cells(
+    context: CatalogContext, cells: Sequence[Cell], existing: Mapping[str, Any] | None = None
+) -> list[tuple[Slot, Any]]:
+    """Validated (slot, data) pairs; data None means "remove the value".
+
+    Raises ValidationError naming the column of the first bad cell.
+    """
+    existing = existing or {}
+    groups: dict[Slot, list[Cell]] = {}
+    for cell in cells:
+        groups.setdefault(cell.key.slot, []).append(cell)
+    currencies = context.currencies
+    result: list[tuple[Slot, Any]] = []
+    for slot, group in groups.items():
+        attribute = context.attributes[slot[0]]
+        if len(group) == 1 and group[0].key.part == VALUE_PART and attribute.type != "metric":
+            cell = group[0]
+            result.append(
+                (
+                    slot,
+                    validate_value(attribute, cell.raw, currencies=currencies, field=cell.column),
+                )
+            )
+            continue
+        if attribute.type == "price":
+            amounts: dict[str, Any] = {}
+            whole = [c for c in group if c.key.part == VALUE_PART]
+            if whole:
+                data = validate_value(
+                    attribute, whole[-1].raw, currencies=currencies, field=whole[-1].column
+                )
+                amounts = {p["currency"]: p["amount"] for p in data or []}
+            else:
+                for price in get_value(existing, *_scope(slot)) or []:
+                    amounts[price["currency"]] = price["amount"]
+            for cell in group:
+                if cell.key.part == VALUE_PART:
+                    continue
+                if is_empty(cell.raw):
+                    amounts.pop(cell.key.part, None)
+                    continue
+                data = validate_value(
+                    attribute, {cell.key.part: cell.raw}, currencies=currencies, field=cell.column
+                )
+                amounts.update({p["currency"]: p["amount"] for p in data or []})
+            value = [{"amount": amounts[c], "currency": c} for c in sorted(amounts)]
+            result.append((slot, value or None))
+            continue
+        if attribute.type == "metric":
+            amount_cells = [c for c in group if c.key.part == VALUE_PART]
+            unit_cells = [c for c in group if c.key.part == UNIT_PART]
+            current = get_value(existing, *_scope(slot)) or {}
+            raw_amount = amount_cells[-1].raw if amount_cells else current.get("amount")
+            column = (amount_cells or unit_cells)[-1].column
+            if unit_cells:
+                raw_unit = unit_cells[-1].raw
+            else:
+                raw_unit = None
+                text = str(raw_amount).strip() if raw_amount is not None else ""
+                if " " not in text:
+                    raw_unit = current.get("unit") or attribute.properties.get("default_unit")
+            if is_empty(raw_amount) and is_empty(raw_unit):
+                result.append((slot, None))
+                continue
+            if raw_unit is None or is_empty(raw_unit):
+                value = validate_value(attribute, raw_amount, currencies=currencies, field=column)
+            else:
+                value = validate_value(
+                    attribute,
+                    {"amount": raw_amount, "unit": raw_unit},
+                    currencies=currencies,
+                    field=column,
+                )
+            result.append((slot, value))
+            continue
+        cell = group[-1]
+        result.append(
+            (slot, validate_value(attribute, cell.raw, currencies=currencies, field=cell.column))
+        )
+    return result
+
+
+def _scope(slot: Slot) -> tuple[str, str | None, str | None]:
+    return slot[0], slot[1], slot[2]
