@@ -1,0 +1,299 @@
+"""The main window: sidebar, screens, search box, status bar, menus.
+
+It owns the :class:`GuiContext` and answers navigation requests (open a product, open an
+asset, open the rules editor); screens never reach into each other.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+
+from pimdesk.events import Change
+from pimdesk.gui.context import GuiContext
+from pimdesk.gui.dialogs import about
+from pimdesk.gui.screen import MessagePanel, Screen
+from pimdesk.gui.sidebar import Sidebar
+from pimdesk.library import Library
+from pimdesk.services import browse
+
+
+class PlaceholderScreen(Screen):
+    """A screen whose service has not arrived yet: says so instead of showing nothing."""
+
+    def __init__(self, ctx: GuiContext, key: str, label: str, text: str):
+        self.key = key
+        self.label = label
+        super().__init__(ctx)
+        from PySide6.QtWidgets import QVBoxLayout
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(MessagePanel(label, text))
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        library: Library,
+        *,
+        log_path: Path | None = None,
+        settings: QSettings | None = None,
+    ):
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"pimdesk — {library.root}")
+        self.context = GuiContext(library, settings=settings, log_path=log_path, parent=self)
+        self.context.error_parent = self
+        ctx = self.context
+
+        self.sidebar = Sidebar()
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("screens")
+        self.screens: dict[str, Screen] = {}
+        for screen in self._build_screens():
+            self.screens[screen.key] = screen
+            self.stack.addWidget(screen)
+
+        from pimdesk.gui.search import SearchBox
+
+        self.search = SearchBox(ctx)
+        toolbar = self.addToolBar("Search")
+        toolbar.setObjectName("searchToolbar")
+        toolbar.setMovable(False)
+        toolbar.addWidget(self.search)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([210, 1100])
+        self.setCentralWidget(self.splitter)
+
+        self._build_status_bar()
+        self._build_menus()
+
+        self.sidebar.screen_chosen.connect(self.show_screen)
+        ctx.nav.open_screen.connect(self.show_screen)
+        ctx.nav.open_product.connect(self.open_product)
+        ctx.nav.open_asset.connect(self.open_asset)
+        ctx.nav.open_rules.connect(self.open_rules)
+        ctx.nav.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        ctx.events.changed.connect(self._on_change)
+
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(300)
+        self._counts_timer.timeout.connect(self.refresh_counts)
+
+        self.resize(1360, 860)
+        self.restore_state()
+        self.sidebar.select("products")
+        self.show_screen("products")
+        self.refresh_counts()
+
+    # -- building ----------------------------------------------------------------------
+
+    def _build_screens(self) -> list[Screen]:
+        from pimdesk.gui.product_editor import ProductEditorScreen
+        from pimdesk.gui.products import ProductsScreen
+
+        ctx = self.context
+        screens: list[Screen] = [ProductsScreen(ctx), ProductEditorScreen(ctx)]
+        for key, label in [
+            ("assets", "Assets"),
+            ("inbox", "Unmatched inbox"),
+            ("channels", "Channels"),
+            ("rights", "Rights & expiry"),
+            ("problems", "Problems"),
+            ("rules", "Filename rules"),
+        ]:
+            screens.append(self._screen_or_placeholder(key, label))
+        return screens
+
+    def _screen_or_placeholder(self, key: str, label: str) -> Screen:
+        from pimdesk.gui import registry
+
+        factory = registry.screen_factories().get(key)
+        if factory is not None:
+            return factory(self.context)
+        return PlaceholderScreen(
+            self.context, key, label, "This part of pimdesk is not available in this build yet."
+        )
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.watcher_label = QLabel("Watcher: off")
+        self.watcher_label.setObjectName("watcherState")
+        self.ingest_progress = QProgressBar()
+        self.ingest_progress.setObjectName("ingestProgress")
+        self.ingest_progress.setMaximumWidth(220)
+        self.ingest_progress.setVisible(False)
+        self.problems_label = QLabel("")
+        self.problems_label.setObjectName("problemsNotice")
+        bar.addPermanentWidget(self.problems_label)
+        bar.addPermanentWidget(self.ingest_progress)
+        bar.addPermanentWidget(self.watcher_label)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.action_settings = QAction("&Settings…", self)
+        self.action_settings.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.action_settings.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.action_settings.triggered.connect(self.open_settings)
+        file_menu.addAction(self.action_settings)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        edit_menu = menu.addMenu("&Edit")
+        self.action_undo = QAction("&Undo last change", self)
+        self.action_undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self.action_undo.triggered.connect(self.undo)
+        edit_menu.addAction(self.action_undo)
+        find = QAction("&Find…", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(self.search.focus_search)
+        edit_menu.addAction(find)
+
+        view_menu = menu.addMenu("&View")
+        for key, screen in self.screens.items():
+            if key == "editor":
+                continue
+            action = QAction(screen.label, self)
+            action.triggered.connect(lambda _=False, k=key: self.show_screen(k))
+            view_menu.addAction(action)
+
+        help_menu = menu.addMenu("&Help")
+        about_action = QAction("&About pimdesk", self)
+        about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        about_action.triggered.connect(lambda: about(self))
+        help_menu.addAction(about_action)
+
+    # -- navigation --------------------------------------------------------------------
+
+    def current_screen(self) -> Screen:
+        widget = self.stack.currentWidget()
+        assert isinstance(widget, Screen)
+        return widget
+
+    def show_screen(self, key: str) -> None:
+        screen = self.screens.get(key)
+        if screen is None:
+            return
+        self.stack.setCurrentWidget(screen)
+        if key != "editor":
+            self.sidebar.select(key)
+        screen.activate()
+
+    def open_product(self, sku: str) -> None:
+        editor = self.screens["editor"]
+        editor.open_sku(sku)  # type: ignore[attr-defined]
+        self.show_screen("editor")
+
+    def open_asset(self, asset_id: int) -> None:
+        screen = self.screens.get("assets")
+        if screen is not None and hasattr(screen, "open_asset"):
+            self.show_screen("assets")
+            screen.open_asset(asset_id)
+
+    def open_rules(self, file_name: str) -> None:
+        screen = self.screens.get("rules")
+        if screen is not None and hasattr(screen, "prefill"):
+            screen.prefill(file_name)
+        self.show_screen("rules")
+
+    def undo(self) -> None:
+        screen = self.current_screen()
+        if hasattr(screen, "undo"):
+            screen.undo()
+        else:
+            self.statusBar().showMessage("Open a product to undo its last change.", 4000)
+
+    def open_settings(self) -> None:
+        from pimdesk.gui import registry
+
+        factory = registry.settings_dialog()
+        if factory is None:
+            self.statusBar().showMessage("Settings are not available in this build yet.", 4000)
+            return
+        dialog = factory(self.context, self)
+        dialog.open()
+
+    # -- live state --------------------------------------------------------------------
+
+    def refresh_counts(self) -> None:
+        self.context.workers.run(
+            browse.sidebar_counts, self.context.library, on_result=self._set_counts
+        )
+
+    def _set_counts(self, counts: browse.SidebarCounts) -> None:
+        self.sidebar.set_counts(counts)
+        self.last_counts = counts
+        if counts.problems:
+            self.problems_label.setText(f"⚠ {counts.problems} problem files")
+        else:
+            self.problems_label.setText("")
+
+    def _on_change(self, _change: Change) -> None:
+        self._counts_timer.start()
+
+    def start_background(self) -> None:
+        """Start the watcher and auto-publish (once the window is up)."""
+        from pimdesk.gui import registry
+
+        for starter in registry.background_starters():
+            starter(self)
+
+    # -- state across runs -------------------------------------------------------------
+
+    def restore_state(self) -> None:
+        settings = self.context.settings
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(QByteArray(geometry))
+        state = settings.value("window/state")
+        if isinstance(state, QByteArray | bytes):
+            self.restoreState(QByteArray(state))
+        splitter = settings.value("window/splitter")
+        if isinstance(splitter, QByteArray | bytes):
+            self.splitter.restoreState(QByteArray(splitter))
+
+    def save_state(self) -> None:
+        settings = self.context.settings
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        for screen in self.screens.values():
+            if hasattr(screen, "save_state"):
+                screen.save_state(settings)
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        from pimdesk.gui import registry
+
+        for stopper in registry.background_stoppers():
+            stopper(self)
+        self.context.close()
+
+
+def find_child(parent: QWidget, name: str) -> QWidget | None:
+    return parent.findChild(QWidget, name)

@@ -1,0 +1,31 @@
+"""Which screens, dialogs and background services the main window builds.
+
+One list in one place, so the window's shell does not change as screens are added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pimdesk.gui.context import GuiContext
+    from pimdesk.gui.screen import Screen
+
+
+def screen_factories() -> dict[str, Callable[[GuiContext], Screen]]:
+    """Screen key -> factory, for every screen this build has."""
+    return {}
+
+
+def settings_dialog() -> Callable[..., Any] | None:
+    return None
+
+
+def background_starters() -> list[Callable[[Any], None]]:
+    """Called with the main window once it is shown (watcher, auto-publish)."""
+    return []
+
+
+def background_stoppers() -> list[Callable[[Any], None]]:
+    return []

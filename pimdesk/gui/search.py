@@ -1,0 +1,164 @@
+"""The search box (Ctrl+F): products and assets by SKU, name, file name or tag, as you type.
+
+Each keystroke starts a search in a worker; only the answer for the latest text is shown
+(older answers are dropped), so typing never waits on the catalog. Choosing a result opens
+the product or the asset.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
+
+from pimdesk.gui.context import GuiContext
+from pimdesk.library import Library
+
+KindRole = Qt.ItemDataRole.UserRole + 1
+TargetRole = Qt.ItemDataRole.UserRole + 2
+LIMIT = 12
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str  # product | asset
+    target: str | int  # SKU or asset id
+    title: str
+    detail: str = ""
+
+
+def find(library: Library, text: str, limit: int = LIMIT) -> list[Hit]:
+    """What the box shows for ``text``: the search service when present, else SKU prefixes."""
+    try:
+        from pimdesk.services import search as search_service
+    except ImportError:
+        search_service = None  # type: ignore[assignment]
+    if search_service is not None and hasattr(search_service, "search"):
+        return _from_search_service(search_service.search(library, text, limit=limit))
+    from pimdesk.services import browse
+
+    return [
+        Hit("product", line.sku, line.sku, line.name)
+        for line in browse.product_page(library, limit=limit, prefix=text.strip())
+    ]
+
+
+def _from_search_service(result: object) -> list[Hit]:
+    hits: list[Hit] = []
+    items = getattr(result, "hits", None) or getattr(result, "products", None) or result
+    for item in items if isinstance(items, list | tuple) else []:
+        kind = getattr(item, "kind", None) or ("asset" if hasattr(item, "asset_id") else "product")
+        if kind == "asset":
+            target = getattr(item, "asset_id", None) or getattr(item, "id", 0)
+            title = getattr(item, "title", "") or getattr(item, "file_name", "") or f"#{target}"
+        else:
+            target = getattr(item, "sku", "")
+            title = str(target)
+        detail = getattr(item, "name", "") or getattr(item, "snippet", "") or ""
+        hits.append(Hit(kind, target, title, str(detail)))
+    for item in getattr(result, "assets", []) or []:
+        target = getattr(item, "id", None) or getattr(item, "asset_id", 0)
+        hits.append(Hit("asset", target, getattr(item, "title", "") or f"asset {target}"))
+    return hits
+
+
+class SearchBox(QLineEdit):
+    """Emits :attr:`results_shown` with (text, seconds since the keystroke) for each answer."""
+
+    results_shown = Signal(str, float)
+
+    def __init__(self, ctx: GuiContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("searchBox")
+        self.setPlaceholderText("Search products and assets (Ctrl+F): SKU, name, file name, tag")
+        self.setClearButtonEnabled(True)
+        self.setMinimumWidth(420)
+        self.results = QStandardItemModel(self)
+        self.completer_ = QCompleter(self.results, self)
+        self.completer_.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.completer_.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer_.setMaxVisibleItems(LIMIT)
+        self.completer_.setWidget(self)
+        self.completer_.activated[QModelIndex].connect(self._chosen)
+        self._generation = 0
+        self._typed_at = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._start)
+        self.textEdited.connect(self._edited)
+        self.returnPressed.connect(self._open_first)
+
+    def focus_search(self) -> None:
+        self.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.selectAll()
+
+    def _edited(self, _text: str) -> None:
+        self._typed_at = time.perf_counter()
+        self._timer.start()
+
+    def _start(self) -> None:
+        text = self.text().strip()
+        self._generation += 1
+        generation = self._generation
+        if not text:
+            self.results.clear()
+            self.completer_.popup().hide()
+            return
+        typed_at = self._typed_at
+        self.ctx.workers.run(
+            find,
+            self.ctx.library,
+            text,
+            on_result=lambda hits: self._show(generation, text, typed_at, hits),
+            on_error=lambda exc: self._failed(generation, exc),
+        )
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self.results.clear()
+            self.ctx.nav.status_message.emit(f"Search: {exc}")
+
+    def _show(self, generation: int, text: str, typed_at: float, hits: list[Hit]) -> None:
+        if generation != self._generation:
+            return
+        self.results.clear()
+        for hit in hits:
+            label = f"{hit.title} — {hit.detail}" if hit.detail else hit.title
+            prefix = "Product" if hit.kind == "product" else "Asset"
+            item = QStandardItem(f"{prefix}: {label}")
+            item.setData(hit.kind, KindRole)
+            item.setData(hit.target, TargetRole)
+            item.setEditable(False)
+            self.results.appendRow(item)
+        if not hits:
+            item = QStandardItem(f"Nothing found for “{text}”")
+            item.setEnabled(False)
+            self.results.appendRow(item)
+        if self.hasFocus() or self.isVisible():
+            self.completer_.complete()
+        self.results_shown.emit(text, time.perf_counter() - typed_at)
+
+    def _chosen(self, index: QModelIndex) -> None:
+        kind = index.data(KindRole)
+        target = index.data(TargetRole)
+        if kind is None:
+            return
+        self.open_hit(kind, target)
+
+    def _open_first(self) -> None:
+        if self.results.rowCount():
+            index = self.results.index(0, 0)
+            if index.data(KindRole) is not None:
+                self.open_hit(index.data(KindRole), index.data(TargetRole))
+
+    def open_hit(self, kind: str, target: str | int) -> None:
+        self.completer_.popup().hide()
+        if kind == "product":
+            self.ctx.nav.open_product.emit(str(target))
+        else:
+            self.ctx.nav.open_asset.emit(int(target))

@@ -1,0 +1,155 @@
+"""Run plain functions off the UI thread and get their result OR their error back on it.
+
+Every long piece of work in the window (a page of products, a thumbnail batch, a publish)
+goes through :class:`Workers`. A job runs a plain function (a service call) in a thread
+pool; its outcome comes back as a Qt signal delivered on the UI thread, so the screens only
+ever touch widgets from the UI thread. No exception is lost: a job without an error handler
+reports to the application's error handler.
+
+Reads share a small pool; writes go through a single-thread pool so that they reach the
+catalog one at a time and in the order the user made them. Pass ids, not ORM objects: each
+service call opens its own session.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from pimdesk.channels.api import CancelToken
+
+log = logging.getLogger(__name__)
+
+ResultHandler = Callable[[Any], None]
+ErrorHandler = Callable[[BaseException], None]
+ProgressHandler = Callable[[int, int], None]
+
+
+class JobSignals(QObject):
+    """Lives on the UI thread; the worker thread emits, Qt queues the calls over."""
+
+    result = Signal(object)
+    error = Signal(object)
+    progress = Signal(int, int)
+    finished = Signal()
+
+
+class Job(QRunnable):
+    """One call of ``fn(*args, **kwargs)``; see :meth:`Workers.run`."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]):
+        super().__init__()
+        self.setAutoDelete(False)
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+        self.signals = JobSignals()
+        self.cancel_token = CancelToken()
+
+    def report_progress(self, done: int, total: int) -> None:
+        """Pass this as a service's ``progress`` callback; safe from any thread."""
+        self.signals.progress.emit(int(done), int(total))
+
+    def cancel(self) -> None:
+        self.cancel_token.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_token.cancelled
+
+    def run(self) -> None:
+        try:
+            result = self.fn(*self.args, **self.kwargs)
+        except BaseException as exc:  # delivered to the UI thread, never swallowed
+            if not isinstance(exc, Exception):
+                log.error("job %s stopped: %r", _name(self.fn), exc)
+            self.signals.error.emit(exc)
+        else:
+            self.signals.result.emit(result)
+        finally:
+            self.signals.finished.emit()
+
+
+class Workers(QObject):
+    """The window's thread pools: many readers, one writer.
+
+    :attr:`job_finished` and :attr:`job_failed` report every job on the UI thread (for the
+    status bar and for tests, which cannot connect to a job's own signals before it runs).
+    """
+
+    job_finished = Signal(object)  # Job
+    job_failed = Signal(object, object)  # Job, exception
+
+    def __init__(self, default_error: ErrorHandler | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.read_pool = QThreadPool(self)
+        self.read_pool.setMaxThreadCount(3)
+        self.write_pool = QThreadPool(self)
+        self.write_pool.setMaxThreadCount(1)
+        self.default_error = default_error
+        self._running: set[Job] = set()
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_result: ResultHandler | None = None,
+        on_error: ErrorHandler | None = None,
+        on_progress: ProgressHandler | None = None,
+        on_finished: Callable[[], None] | None = None,
+        write: bool = False,
+        progress: bool = False,
+        cancellable: bool = False,
+        **kwargs: Any,
+    ) -> Job:
+        """Run ``fn`` in the background and deliver its outcome on the UI thread.
+
+        ``progress=True`` passes ``progress=job.report_progress`` to ``fn``;
+        ``cancellable=True`` passes ``cancel=job.cancel_token`` (a
+        :class:`pimdesk.channels.api.CancelToken`). ``write=True`` queues the job behind
+        every earlier write.
+        """
+        job = Job(fn, args, kwargs)
+        if progress:
+            kwargs["progress"] = job.report_progress
+        if cancellable:
+            kwargs["cancel"] = job.cancel_token
+        if on_result is not None:
+            job.signals.result.connect(on_result)
+        job.signals.error.connect(on_error if on_error is not None else self._unhandled)
+        if on_progress is not None:
+            job.signals.progress.connect(on_progress)
+        if on_finished is not None:
+            job.signals.finished.connect(on_finished)
+        job.signals.error.connect(lambda exc: self.job_failed.emit(job, exc))
+        job.signals.finished.connect(lambda: self._done(job))
+        self._running.add(job)
+        (self.write_pool if write else self.read_pool).start(job)
+        return job
+
+    def _done(self, job: Job) -> None:
+        self._running.discard(job)
+        self.job_finished.emit(job)
+
+    def _unhandled(self, exc: BaseException) -> None:
+        if self.default_error is not None:
+            self.default_error(exc)
+        else:
+            log.error("background job failed: %s", exc, exc_info=exc)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._running)
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Block until both pools are idle (closing the window, tests of the UI thread)."""
+        ok_write = self.write_pool.waitForDone(msecs)
+        ok_read = self.read_pool.waitForDone(msecs)
+        return ok_write and ok_read
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__qualname__", None) or repr(fn)

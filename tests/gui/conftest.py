@@ -1,0 +1,51 @@
+"""GUI fixtures: a window-less context over a real temporary library, and sample products."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import QSettings
+
+from pimdesk.library import Library
+
+
+@pytest.fixture
+def qsettings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def ctx(qtbot, library: Library, qsettings: QSettings) -> Iterator[object]:
+    from pimdesk.gui.context import GuiContext
+
+    context = GuiContext(library, settings=qsettings)
+    yield context
+    context.close()
+
+
+def add_products(library: Library, count: int, prefix: str = "SKU") -> list[str]:
+    """Products with names, written through the ORM (test setup, not GUI code)."""
+    from pimdesk.catalog.models import Family, Product
+
+    skus = [f"{prefix}-{n:05d}" for n in range(count)]
+    with library.session() as s:
+        family = s.query(Family).filter_by(code="default").one()
+        s.add_all(
+            Product(
+                sku=sku,
+                family_id=family.id,
+                values={"name": {"<all_channels>": {"en_US": f"Product {sku}"}}},
+            )
+            for sku in skus
+        )
+    return skus
+
+
+def write_thumbnail(library: Library, sha: str, colour: str = "red") -> Path:
+    path = library.thumbs_dir / sha[:2] / f"{sha}.webp"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (64, 48), colour).save(path, "WEBP")
+    return path

@@ -1,0 +1,68 @@
+"""The main window as a user meets it: sidebar counts, screens, search, settings kept."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+
+from pimdesk.gui.main_window import MainWindow
+from pimdesk.gui.products_model import COL_SKU
+from pimdesk.library import Library
+from tests.gui.conftest import add_products
+
+
+def make_window(qtbot, library: Library, qsettings: QSettings) -> MainWindow:
+    window = MainWindow(library, settings=qsettings)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_sidebar_shows_counts_and_switches_screens(qtbot, library, qsettings) -> None:
+    add_products(library, 7)
+    window = make_window(qtbot, library, qsettings)
+    qtbot.waitUntil(lambda: "(7)" in window.sidebar.text_of("products"), timeout=5000)
+    assert "(1)" in window.sidebar.text_of("channels")
+    window.sidebar.select("channels")
+    assert window.current_screen().key == "channels"
+    window.sidebar.select("products")
+    products = window.screens["products"]
+    qtbot.waitUntil(lambda: products.model.rowCount() == 7, timeout=5000)
+    window.context.workers.wait()
+
+
+def test_double_click_opens_the_product(qtbot, library, qsettings) -> None:
+    add_products(library, 3)
+    window = make_window(qtbot, library, qsettings)
+    products = window.screens["products"]
+    qtbot.waitUntil(lambda: products.model.rowCount() == 3, timeout=5000)
+    index = products.model.index(1, COL_SKU)
+    products.table.doubleClicked.emit(index)
+    assert window.current_screen().key == "editor"
+    assert window.screens["editor"].sku == "SKU-00001"
+    window.context.workers.wait()
+
+
+def test_search_box_finds_a_product_by_sku_and_opens_it(qtbot, library, qsettings) -> None:
+    add_products(library, 5, prefix="TEE")
+    add_products(library, 5, prefix="MUG")
+    window = make_window(qtbot, library, qsettings)
+    window.search.focus_search()
+    with qtbot.waitSignal(window.search.results_shown, timeout=5000):
+        qtbot.keyClicks(window.search, "MUG-00003")
+    qtbot.waitUntil(lambda: window.search.results.rowCount() >= 1)
+    assert "MUG-00003" in window.search.results.item(0).text()
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    assert window.current_screen().key == "editor"
+    assert window.screens["editor"].sku == "MUG-00003"
+    window.context.workers.wait()
+
+
+def test_geometry_and_splitter_are_restored(qtbot, library, qsettings) -> None:
+    window = make_window(qtbot, library, qsettings)
+    window.resize(1000, 700)
+    window.splitter.setSizes([300, 700])
+    window.close()
+    window.context.workers.wait()
+    again = make_window(qtbot, library, qsettings)
+    assert again.splitter.sizes()[0] == 300
+    again.context.workers.wait()
