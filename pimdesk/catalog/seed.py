@@ -94,6 +94,15 @@ def seed_catalog(session: Session) -> None:
 SEEDERS: list[Callable[[Session], None]] = [seed_catalog]
 
 
+def _seed_assets(session: Session) -> None:
+    from pimdesk.assets.settings import seed_asset_settings
+
+    seed_asset_settings(session)
+
+
+SEEDERS.append(_seed_assets)
+
+
 def seed_defaults(session: Session) -> None:
     for seeder in SEEDERS:
         seeder(session)

@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 CONNECTORS: list[Callable[[Library], None]] = []
 
 
+def _connect_assets(library: Library) -> None:
+    from pimdesk.services import assets
+
+    assets.connect(library)
+
+
+CONNECTORS.append(_connect_assets)
+
+
 def connect_all(library: Library) -> None:
     for connect in CONNECTORS:
         connect(library)

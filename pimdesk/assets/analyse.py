@@ -1,0 +1,179 @@
+"""The per-file work of ingest, run in worker processes: stat, hash, sniff, read, thumbnail, copy.
+
+Workers receive paths (never images) and return a plain :class:`FileResult`; they never
+touch the catalog. Every failure becomes ``FileResult.problem`` with a reason a user can
+read; nothing raised here stops the rest of an ingest. The user's file is only read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from pimdesk.assets import formats, metadata, thumbs
+from pimdesk.assets.store import ContentStore, hash_file
+
+_PLUGINS_READY = False
+
+
+def ensure_plugins() -> None:
+    """Register the HEIC/HEIF opener once per process (pillow-heif)."""
+    global _PLUGINS_READY
+    if _PLUGINS_READY:
+        return
+    logging.getLogger("exifread").setLevel(logging.CRITICAL)  # it logs every odd tag
+    try:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    except ImportError:  # HEIC files then become problems with a clear reason
+        pass
+    _PLUGINS_READY = True
+
+
+@dataclass
+class FileResult:
+    """What one worker learnt about one file (all fields JSON-safe)."""
+
+    path: str
+    sha256: str | None = None
+    size: int = 0
+    mtime: float | None = None
+    format: str | None = None
+    kind: str | None = None
+    extension: str | None = None
+    width: int | None = None
+    height: int | None = None
+    color_profile: str | None = None
+    exif: dict[str, Any] = field(default_factory=dict)
+    rights: dict[str, str] = field(default_factory=dict)
+    analysed: bool = False  # False: bytes already in the store, metadata not re-read
+    problem: str | None = None
+
+
+def process_file(path_text: str, library_root: str, force: bool = False) -> FileResult:
+    """Everything ingest needs from one file; safe to run in any process."""
+    ensure_plugins()
+    result = FileResult(path=path_text)
+    path = Path(path_text)
+    try:
+        _read(path, Path(library_root), force, result)
+    except Exception as exc:  # a bug or an OS oddity must not stop the batch
+        result.problem = f"cannot ingest: {type(exc).__name__}: {exc}"
+    return result
+
+
+def _read(path: Path, root: Path, force: bool, result: FileResult) -> None:
+    try:
+        before = os.stat(path)
+    except FileNotFoundError:
+        result.problem = "the file disappeared before it could be read"
+        return
+    if not stat.S_ISREG(before.st_mode):
+        result.problem = "not a regular file"
+        return
+    result.size = before.st_size
+    result.mtime = before.st_mtime
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(formats.HEAD_BYTES)
+    except PermissionError:
+        result.problem = "no permission to read the file (check its permissions)"
+        return
+    except OSError as exc:
+        result.problem = f"cannot read the file: {exc.strerror or exc}"
+        return
+    suffix = path.suffix.lower().lstrip(".")
+    fmt = formats.sniff_bytes(head, suffix)
+    if fmt is None:
+        result.problem = formats.describe_unknown(head, suffix)
+        return
+    result.format, result.kind, result.extension = fmt.name, fmt.kind, fmt.extension
+    sha256, size = hash_file(path)
+    after = os.stat(path)
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        result.problem = "the file changed while it was being read (still being written?)"
+        return
+    result.sha256, result.size = sha256, size
+    store = ContentStore(root)
+    if not force and store.has_object(sha256, fmt.extension) and store.thumb_path(sha256).is_file():
+        return  # known bytes: the catalog row already holds the metadata
+    if fmt.needs_pixels:
+        if not _analyse_image(path, store, result):
+            return
+    else:
+        _analyse_other(path, fmt, store, result)
+    try:
+        store.put(path, sha256, fmt.extension)
+    except OSError as exc:
+        result.problem = f"cannot copy into the library: {exc}"
+        return
+    result.analysed = True
+
+
+def _analyse_image(path: Path, store: ContentStore, result: FileResult) -> bool:
+    assert result.sha256 is not None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as image:
+                width, height = image.size
+                orientation = thumbs.pillow_orientation(image)
+                if orientation in (5, 6, 7, 8):
+                    width, height = height, width
+                result.width, result.height = width, height
+                result.exif = metadata.exif_summary(path, image)
+                result.color_profile = metadata.colour_profile(image)
+                result.rights = metadata.rights_fields(image)
+                thumbs.prepare_draft(image)
+                thumb = thumbs.render_thumbnail(image)
+    except Image.DecompressionBombError as exc:
+        result.problem = (
+            "image too large to open safely (decompression bomb guard): "
+            f"{exc}; the file was not decoded"
+        )
+        return False
+    except Image.UnidentifiedImageError:
+        result.problem = f"not a readable {result.format} image (the decoder cannot identify it)"
+        return False
+    except MemoryError:
+        result.problem = "image too large to decode in memory"
+        return False
+    except Exception as exc:  # truncated, corrupt, TypeError on broken TIFF, ...
+        result.problem = f"cannot read the {result.format} image: {_why(exc)}"
+        return False
+    try:
+        thumbs.save_webp(thumb, store.thumb_path(result.sha256))
+    except OSError as exc:
+        result.problem = f"cannot write the thumbnail: {exc}"
+        return False
+    return True
+
+
+def _analyse_other(path: Path, fmt: formats.FileFormat, store: ContentStore, r: FileResult) -> None:
+    assert r.sha256 is not None
+    image = None
+    if fmt.name == "PDF":
+        image = thumbs.pdf_first_page(path)
+    elif fmt.name == "RAW":
+        try:
+            r.exif = metadata.exif_summary(path, None)
+        except Exception:
+            r.exif = {}
+    if image is None:
+        image = thumbs.placeholder(fmt.name)
+    thumbs.save_webp(image, store.thumb_path(r.sha256))
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, TypeError):
+        return f"broken image structure ({text})"
+    return text

@@ -1,0 +1,343 @@
+"""The ingest pipeline as a list of stages, run over many files with bounded work in flight.
+
+    expand -> quick skip (same path, size, mtime already recorded) -> [worker: stat/stable,
+    hash, known bytes?, metadata + thumbnail, copy to objects/] -> match rules + write rows
+    (one writer, one transaction per batch) -> one Change event per batch
+
+The worker stage is the CPU cost; it runs in a process pool over all cores and receives
+paths, never images. At most ``2 x workers`` files are in flight, so memory stays flat
+however many files arrive. Small runs (a single dropped photo) skip the pool and run
+in-process so the photo is live at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pimdesk.assets import outcomes as oc
+from pimdesk.assets.analyse import FileResult, process_file
+from pimdesk.assets.matching import Matcher, load_matcher, normalise_name
+from pimdesk.assets.records import PendingFile, ProductIndex, Writer
+from pimdesk.catalog.models import AssetVersion
+from pimdesk.catalog.revisions import touch_assets, touch_products
+from pimdesk.events import Change
+
+if TYPE_CHECKING:
+    from pimdesk.library import Library
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[oc.IngestEvent], None]
+
+INLINE_LIMIT = 2  # at most this many files to decode: no process pool
+BATCH_FILES = 32
+BATCH_SECONDS = 0.5
+IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+IGNORED_SUFFIXES = (".part", ".crdownload", ".tmp", ".download", ".partial")
+
+
+def is_ignored_name(name: str) -> bool:
+    """Hidden, temporary and system files that are never assets."""
+    return (
+        name in IGNORED_NAMES
+        or name.startswith((".", "~$"))
+        or name.endswith(IGNORED_SUFFIXES)
+        or name.endswith("~")
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    relative: str  # what the filename rules see
+
+
+# -- stage 1: expand ------------------------------------------------------------------------
+
+
+def expand(paths: Sequence[Path], source_root: Path | None) -> tuple[list[Candidate], list[str]]:
+    """Files to ingest (folders walked recursively, symlinked folders not followed) and
+    the paths that do not exist."""
+    found: list[Candidate] = []
+    missing: list[str] = []
+    seen: set[str] = set()
+    for raw in paths:
+        path = Path(raw).absolute()
+        if path.is_dir():
+            base = source_root if source_root is not None else path
+            for file in _walk(path):
+                _add(found, seen, file, base)
+        elif path.exists() or path.is_symlink():
+            base = source_root if source_root is not None else path.parent
+            _add(found, seen, path, base)
+        else:
+            missing.append(str(path))
+    return found, missing
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not is_ignored_name(name):
+                yield Path(dirpath) / name
+
+
+def _add(found: list[Candidate], seen: set[str], path: Path, base: Path) -> None:
+    key = str(path)
+    if key in seen:
+        return
+    seen.add(key)
+    try:
+        relative = path.relative_to(base).as_posix()
+    except ValueError:
+        relative = path.name
+    found.append(Candidate(path, normalise_name(relative)))
+
+
+# -- stage 2: quick skip --------------------------------------------------------------------
+
+
+def already_recorded(session: Session, candidates: list[Candidate]) -> set[str]:
+    """Paths whose size and mtime match the version recorded from them: no need to hash."""
+    by_path: dict[str, tuple[int, float | None]] = {}
+    texts = [str(c.path) for c in candidates]
+    for start in range(0, len(texts), 500):
+        rows = session.execute(
+            select(AssetVersion.source_path, AssetVersion.size, AssetVersion.source_mtime).where(
+                AssetVersion.source_path.in_(texts[start : start + 500]),
+                AssetVersion.source_missing.is_(False),
+            )
+        ).all()
+        by_path.update({p: (s, m) for p, s, m in rows})
+    same: set[str] = set()
+    for text in by_path.keys() & set(texts):
+        try:
+            st = os.stat(text)
+        except OSError:
+            continue
+        size, mtime = by_path[text]
+        if st.st_size == size and mtime is not None and st.st_mtime == mtime:
+            same.add(text)
+    return same
+
+
+# -- stage 3: workers -----------------------------------------------------------------------
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pimdesk.assets.analyse"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def analyse_all(paths: list[str], root: Path, workers: int | None = None) -> Iterator[FileResult]:
+    """Worker results as they complete, with at most ``2 x workers`` files in flight."""
+    if len(paths) <= INLINE_LIMIT:
+        for path in paths:
+            yield process_file(path, str(root))
+        return
+    workers = workers or os.cpu_count() or 1
+    limit = workers * 2
+    queue = iter(paths)
+    with _pool(workers) as pool:
+        inflight: dict[Future[FileResult], str] = {}
+        for path in _take(queue, limit):
+            inflight[pool.submit(process_file, path, str(root))] = path
+        while inflight:
+            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for future in done:
+                path = inflight.pop(future)
+                try:
+                    yield future.result()
+                except Exception as exc:  # a worker died (killed, out of memory, ...)
+                    log.error("ingest worker failed on %s: %r", path, exc)
+                    yield FileResult(path=path, problem=f"the worker reading it failed: {exc}")
+            for path in _take(queue, limit - len(inflight)):
+                inflight[pool.submit(process_file, path, str(root))] = path
+
+
+def _take(iterator: Iterator[str], count: int) -> Iterable[str]:
+    for _ in range(max(0, count)):
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
+
+
+# -- stage 4: match + write ------------------------------------------------------------------
+
+
+class Batches:
+    """Collects worker results and writes them in one transaction per batch."""
+
+    def __init__(self, library: Library, matcher: Matcher, products: ProductIndex):
+        self.library = library
+        self.matcher = matcher
+        self.products = products
+        self.report = oc.IngestReport()
+
+    def write(self, items: list[PendingFile]) -> list[oc.FileOutcome]:
+        try:
+            return self._write(items)
+        except Exception as exc:  # one bad row must not sink the batch: retry one by one
+            if len(items) == 1:
+                log.exception("cannot record %s", items[0].result.path)
+                return self._write([], problems=[(items[0].result.path, f"cannot record: {exc}")])
+            with self.library.session() as session:
+                self.products = ProductIndex.load(session)
+            outcomes: list[oc.FileOutcome] = []
+            for item in items:
+                outcomes.extend(self.write([item]))
+            return outcomes
+
+    def _write(
+        self, items: list[PendingFile], problems: list[tuple[str, str]] | None = None
+    ) -> list[oc.FileOutcome]:
+        root = str(self.library.root)
+        with self.library.session() as session:
+            writer = Writer(session, self.matcher, self.products)
+            outcomes = []
+            for item in items:
+                if item.result.sha256 and not item.result.analysed:
+                    known = session.scalar(
+                        select(AssetVersion.id)
+                        .where(AssetVersion.sha256 == item.result.sha256)
+                        .limit(1)
+                    )
+                    if known is None:  # in the store but not in the catalog: read it again
+                        item = PendingFile(
+                            process_file(item.result.path, root, True), item.relative
+                        )
+                outcomes.append(writer.record(item))
+            for path, reason in problems or []:
+                outcomes.append(writer.problem(path, reason))
+            session.flush()
+            product_ids = touch_assets(session, writer.asset_ids)
+            product_ids |= touch_products(session, writer.product_ids - product_ids)
+        self.report.files.extend(outcomes)
+        self.report.asset_ids |= writer.asset_ids
+        self.report.product_ids |= product_ids
+        if writer.asset_ids or product_ids:
+            self.library.emit(
+                Change(
+                    kind="ingest",
+                    asset_ids=frozenset(writer.asset_ids),
+                    product_ids=frozenset(product_ids),
+                )
+            )
+        return outcomes
+
+
+def run(
+    library: Library,
+    paths: Sequence[Path],
+    *,
+    progress: ProgressCallback | None = None,
+    source_root: Path | None = None,
+    workers: int | None = None,
+) -> oc.IngestReport:
+    """Ingest files and folders; every file gets an outcome; returns the report."""
+    emit = progress or (lambda _event: None)
+    candidates, missing = expand(paths, source_root)
+    total = len(candidates) + len(missing)
+    emit(oc.IngestEvent("scan", 0, total, message=f"{total} files found"))
+    with library.session() as session:
+        matcher = load_matcher(session)
+        products = ProductIndex.load(session)
+        unchanged = already_recorded(session, candidates)
+    batches = Batches(library, matcher, products)
+    done = 0
+
+    def flush(items: list[PendingFile]) -> None:
+        nonlocal done
+        for outcome in batches.write(items):
+            done += 1
+            emit(
+                oc.IngestEvent(
+                    "file", done, total, outcome.path, outcome.outcome, outcome.reason or ""
+                )
+            )
+
+    relative = {str(c.path): c.relative for c in candidates}
+    first: list[PendingFile] = [
+        PendingFile(FileResult(path=p, problem="no such file or folder"), "") for p in missing
+    ]
+    todo: list[str] = []
+    for candidate in candidates:
+        text = str(candidate.path)
+        bad_name = _bad_name(text)
+        if bad_name:
+            first.append(PendingFile(FileResult(path=_printable(text), problem=bad_name), ""))
+        elif text in unchanged:
+            first.append(PendingFile(FileResult(path=text, problem=None), candidate.relative))
+        else:
+            todo.append(text)
+    skipped = [item for item in first if item.result.problem is None]
+    if skipped:
+        flush_unchanged(batches, skipped, emit, total)
+        done += len(skipped)
+    problems = [item for item in first if item.result.problem is not None]
+    if problems:
+        flush(problems)
+
+    buffer: list[PendingFile] = []
+    last = time.monotonic()
+    for result in analyse_all(todo, library.root, workers):
+        buffer.append(PendingFile(result, relative.get(result.path, Path(result.path).name)))
+        if len(buffer) >= BATCH_FILES or time.monotonic() - last > BATCH_SECONDS:
+            flush(buffer)
+            buffer, last = [], time.monotonic()
+    if buffer:
+        flush(buffer)
+    emit(oc.IngestEvent("done", done, total, message=str(batches.report.summary())))
+    return batches.report
+
+
+def flush_unchanged(
+    batches: Batches, items: list[PendingFile], emit: ProgressCallback, total: int
+) -> None:
+    """Files already recorded with the same size and mtime: reported, not re-read."""
+    with batches.library.session() as session:
+        rows = {
+            v.source_path: v
+            for v in session.scalars(
+                select(AssetVersion).where(
+                    AssetVersion.source_path.in_([i.result.path for i in items])
+                )
+            )
+        }
+        for index, item in enumerate(items, start=1):
+            version = rows.get(item.result.path)
+            outcome = oc.FileOutcome(
+                path=item.result.path,
+                outcome=oc.IDENTICAL,
+                asset_id=version.asset_id if version else None,
+                version=version.number if version else None,
+                reason="unchanged since the last ingest",
+            )
+            batches.report.files.append(outcome)
+            emit(oc.IngestEvent("file", index, total, outcome.path, outcome.outcome))
+
+
+def _bad_name(text: str) -> str | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the file name is not valid UTF-8; rename the file"
+    return None
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -1,0 +1,334 @@
+"""The single writer: turns worker results into asset, version, link and problem rows.
+
+Runs inside the caller's transaction (one per batch). The decisions, in order:
+
+1. bytes already recorded from the same source path -> identical (clear ``source_missing``);
+2. bytes known from a source path that no longer exists -> the file was moved or renamed:
+   the version follows it (no duplicate); an inbox asset is then matched again;
+3. the rules name a product slot (product, role, position):
+   - the slot's asset already has these bytes -> identical;
+   - the slot has an asset -> new version N+1 (older versions kept);
+   - the slot is empty -> the known asset is linked there, or a new asset is made;
+4. no match or unknown SKU -> the file waits in the Unmatched inbox with the reason (or,
+   when the rule says so, an unknown SKU becomes a draft product; a strict rule makes an
+   unmatched file a problem); bytes already known elsewhere are not stored twice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from pimdesk.assets import outcomes as oc
+from pimdesk.assets import settings
+from pimdesk.assets.analyse import FileResult
+from pimdesk.assets.matching import FileMatch, Matcher, unsafe_sku_reason
+from pimdesk.assets.metadata import parse_date
+from pimdesk.catalog.db import utcnow
+from pimdesk.catalog.models import (
+    Asset,
+    AssetLink,
+    AssetRights,
+    AssetVersion,
+    Family,
+    IngestProblem,
+    Product,
+)
+
+
+@dataclass
+class PendingFile:
+    """A worker result plus the path the rules see (relative to the folder it came from)."""
+
+    result: FileResult
+    relative: str
+
+
+@dataclass
+class ProductIndex:
+    """SKU -> product id for the whole catalog, loaded once per ingest run."""
+
+    by_sku: dict[str, int]
+    by_folded: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session) -> ProductIndex:
+        rows = session.execute(select(Product.sku, Product.id)).all()
+        index = cls({sku: pid for sku, pid in rows})
+        index.by_folded = {sku.casefold(): sku for sku in index.by_sku}
+        return index
+
+    def find(self, sku: str) -> tuple[str, int] | None:
+        if sku in self.by_sku:
+            return sku, self.by_sku[sku]
+        real = self.by_folded.get(sku.casefold())
+        return (real, self.by_sku[real]) if real is not None else None
+
+    def add(self, sku: str, product_id: int) -> None:
+        self.by_sku[sku] = product_id
+        self.by_folded[sku.casefold()] = sku
+
+    @property
+    def skus(self) -> Collection[str]:
+        return self.by_sku.keys()
+
+
+class Writer:
+    """Records one batch of files; collects the ids it touched."""
+
+    def __init__(self, session: Session, matcher: Matcher, products: ProductIndex):
+        self.session = session
+        self.matcher = matcher
+        self.products = products
+        self.auto_approve = bool(settings.get(session, settings.AUTO_APPROVE))
+        self.asset_ids: set[int] = set()
+        self.product_ids: set[int] = set()
+
+    # -- entry points -------------------------------------------------------------------
+
+    def record(self, item: PendingFile) -> oc.FileOutcome:
+        result = item.result
+        if result.problem or result.sha256 is None:
+            return self.problem(result.path, result.problem or "unknown problem", result.sha256)
+        known = list(
+            self.session.scalars(
+                select(AssetVersion)
+                .where(AssetVersion.sha256 == result.sha256)
+                .order_by(AssetVersion.id)
+            )
+        )
+        same_source = [v for v in known if v.source_path == result.path]
+        if same_source:
+            version = same_source[-1]
+            version.source_missing = False
+            version.source_mtime = result.mtime
+            self._resolve_problems(result.path)
+            return self._outcome(result.path, oc.IDENTICAL, version, reason="already ingested")
+        if not result.analysed and known:
+            _copy_metadata(result, known[0])
+        match = self.matcher(item.relative, self.products.skus)
+        moved = [v for v in known if v.source_missing or not os.path.exists(v.source_path)]
+        if moved:
+            return self._moved(result, moved[0], match)
+        return self._place(result, known, match, item.relative)
+
+    def problem(self, path: str, reason: str, sha256: str | None = None) -> oc.FileOutcome:
+        """Record (or refresh) the problem for this path; the file itself is left alone."""
+        row = self.session.scalars(
+            select(IngestProblem).where(
+                IngestProblem.path == path, IngestProblem.resolved.is_(False)
+            )
+        ).first()
+        if row is None:
+            self.session.add(IngestProblem(path=path, reason=reason, sha256=sha256))
+        else:
+            row.reason, row.sha256, row.seen_at = reason, sha256, utcnow()
+        return oc.FileOutcome(path=path, outcome=oc.PROBLEM, reason=reason)
+
+    # -- decisions ----------------------------------------------------------------------
+
+    def _moved(self, result: FileResult, version: AssetVersion, match: FileMatch) -> oc.FileOutcome:
+        old = version.source_path
+        version.source_path = result.path
+        version.source_mtime = result.mtime
+        version.source_missing = False
+        self._resolve_problems(result.path)
+        asset = version.asset
+        self.asset_ids.add(asset.id)
+        if asset.inbox_reason is not None and match.matched:
+            slot = self._resolve_slot(match)
+            if isinstance(slot, int) and self._slot_asset(slot, match) is None:
+                self._link(asset, slot, match)
+                return self._outcome(result.path, oc.RELINKED, version, match, f"moved from {old}")
+        return self._outcome(result.path, oc.RELINKED, version, match, f"moved from {old}")
+
+    def _place(
+        self, result: FileResult, known: list[AssetVersion], match: FileMatch, relative: str
+    ) -> oc.FileOutcome:
+        slot: int | str | None = None
+        if match.matched:
+            slot = self._resolve_slot(match)
+            if isinstance(slot, str) and slot.startswith("!"):
+                return self.problem(result.path, slot[1:], result.sha256)
+        elif match.strict:
+            return self.problem(result.path, f"unmatched (strict rule): {match.reason}")
+        self._resolve_problems(result.path)
+        if isinstance(slot, int):
+            holder = self._slot_asset(slot, match)
+            if holder is not None:
+                if any(v.sha256 == result.sha256 for v in holder.versions):
+                    same = next(v for v in holder.versions if v.sha256 == result.sha256)
+                    return self._outcome(result.path, oc.IDENTICAL, same, match, "already there")
+                version = self._add_version(holder, result)
+                return self._outcome(result.path, oc.NEW_VERSION, version, match)
+            if known:
+                asset = known[0].asset
+                self._link(asset, slot, match)
+                return self._outcome(
+                    result.path, oc.RELINKED, known[0], match, "same bytes as an existing asset"
+                )
+            asset = self._new_asset(result, relative, match, inbox_reason=None)
+            self._link(asset, slot, match)
+            return self._outcome(result.path, oc.NEW_ASSET, asset.versions[0], match)
+        reason = slot if isinstance(slot, str) else (match.reason or "no filename rule matched")
+        if known:
+            return self._outcome(
+                result.path,
+                oc.IDENTICAL,
+                known[0],
+                match,
+                f"same bytes as asset {known[0].asset_id}; not stored twice",
+            )
+        asset = self._new_asset(result, relative, match, inbox_reason=reason)
+        return self._outcome(result.path, oc.UNMATCHED, asset.versions[0], match, reason)
+
+    def _resolve_slot(self, match: FileMatch) -> int | str:
+        """Product id for the match; a reason string when it waits ("!reason" = problem)."""
+        assert match.sku is not None
+        unsafe = unsafe_sku_reason(match.sku)
+        if unsafe:
+            return "!" + unsafe
+        found = self.products.find(match.sku)
+        if found is not None:
+            return found[1]
+        if match.unknown_sku == "create":
+            product = Product(sku=match.sku, enabled=False, family_id=self._default_family())
+            self.session.add(product)
+            self.session.flush()
+            self.products.add(product.sku, product.id)
+            self.product_ids.add(product.id)
+            return product.id
+        rule = f" (rule {match.rule})" if match.rule else ""
+        return f"unknown SKU {match.sku!r}{rule}"
+
+    def _default_family(self) -> int | None:
+        return self.session.scalars(select(Family.id).order_by(Family.id)).first()
+
+    def _slot_asset(self, product_id: int, match: FileMatch) -> Asset | None:
+        link = self.session.scalars(
+            select(AssetLink)
+            .where(
+                AssetLink.product_id == product_id,
+                AssetLink.role == match.role,
+                AssetLink.position == match.position,
+            )
+            .order_by(AssetLink.id)
+        ).first()
+        return link.asset if link is not None else None
+
+    # -- rows ---------------------------------------------------------------------------
+
+    def _new_asset(
+        self, result: FileResult, relative: str, match: FileMatch, inbox_reason: str | None
+    ) -> Asset:
+        name = PurePath(result.path).name
+        asset = Asset(
+            kind=result.kind or "other",
+            title=PurePath(name).stem[:500],
+            alt_text={},
+            metadata_={
+                "match_path": relative,
+                "original_name": name,
+                "match": match.explanation or match.reason or "",
+            },
+            inbox_reason=inbox_reason,
+        )
+        self.session.add(asset)
+        rights = result.rights
+        if rights:
+            asset.rights = AssetRights(
+                holder=rights.get("creator") or rights.get("copyright"),
+                licence=rights.get("usage_terms"),
+                source="embedded IPTC/XMP",
+                notes=rights.get("copyright"),
+                expires_at=parse_date(rights["expires"]) if rights.get("expires") else None,
+            )
+        self._add_version(asset, result, number=1)
+        return asset
+
+    def _add_version(
+        self, asset: Asset, result: FileResult, number: int | None = None
+    ) -> AssetVersion:
+        if number is None:
+            current = self.session.scalar(
+                select(func.max(AssetVersion.number)).where(AssetVersion.asset_id == asset.id)
+            )
+            number = (current or 0) + 1
+        version = AssetVersion(
+            number=number,
+            sha256=result.sha256,
+            size=result.size,
+            format=result.format or "",
+            extension=result.extension or "",
+            width=result.width,
+            height=result.height,
+            color_profile=result.color_profile,
+            exif=dict(result.exif),
+            source_path=result.path,
+            source_mtime=result.mtime,
+            source_missing=False,
+            approval="approved" if self.auto_approve else "draft",
+        )
+        asset.versions.append(version)
+        asset.updated_at = utcnow()
+        self.session.flush()
+        self.asset_ids.add(asset.id)
+        return version
+
+    def _link(self, asset: Asset, product_id: int, match: FileMatch) -> None:
+        asset.links.append(
+            AssetLink(
+                product_id=product_id,
+                role=match.role,
+                position=match.position,
+                locale=match.locale,
+                origin="rule",
+            )
+        )
+        asset.inbox_reason = None
+        self.session.flush()
+        self.asset_ids.add(asset.id)
+        self.product_ids.add(product_id)
+
+    def _resolve_problems(self, path: str) -> None:
+        self.session.execute(
+            update(IngestProblem)
+            .where(IngestProblem.path == path, IngestProblem.resolved.is_(False))
+            .values(resolved=True)
+        )
+
+    def _outcome(
+        self,
+        path: str,
+        kind: str,
+        version: AssetVersion,
+        match: FileMatch | None = None,
+        reason: str | None = None,
+    ) -> oc.FileOutcome:
+        matched = match is not None and match.matched
+        return oc.FileOutcome(
+            path=path,
+            outcome=kind,
+            asset_id=version.asset_id,
+            version=version.number,
+            sku=match.sku if matched and match else None,
+            role=match.role if matched and match else None,
+            position=match.position if matched and match else None,
+            reason=reason,
+            rule=match.rule if match else None,
+        )
+
+
+def _copy_metadata(result: FileResult, known: AssetVersion) -> None:
+    """Known bytes were not decoded again: take what the catalog already knows."""
+    result.format = known.format
+    result.extension = known.extension
+    result.width, result.height = known.width, known.height
+    result.color_profile = known.color_profile
+    result.exif = dict(known.exif or {})
+    result.kind = known.asset.kind

@@ -1,0 +1,87 @@
+"""Ingest: files and folders in, assets, versions, links, inbox; the source never touched."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from pimdesk.assets.publishable import publishable_images
+from pimdesk.catalog.models import Asset, AssetVersion, Product
+from pimdesk.events import Change
+from pimdesk.library import Library
+from pimdesk.services.ingest import ingest_paths
+from tests.assets.conftest import snapshot
+
+
+def test_matched_photos_become_linked_assets_with_objects_and_thumbnails(
+    any_library: Library, shoot: Path, place: Callable[..., Path], add_products
+) -> None:
+    ids = add_products(any_library, "WB-750")
+    front = place("products/mg01-bk-0.jpg", "WB-750_front_1.jpg")
+    swatch = place("formats/png_RGBA_8__128x128.png", "WB-750_swatch_1.png")
+    before = snapshot(front)
+    changes: list[Change] = []
+    any_library.events.subscribe(changes.append)
+
+    report = ingest_paths(any_library, [shoot])
+
+    assert report.summary()["new_asset"] == 2
+    assert ids["WB-750"] in report.product_ids
+    assert snapshot(front) == before
+    with any_library.session() as s:
+        versions = s.scalars(select(AssetVersion).order_by(AssetVersion.id)).all()
+        for v in versions:
+            assert (any_library.root / f"objects/{v.sha256[:2]}/{v.sha256}.{v.extension}").is_file()
+            assert (any_library.root / f"thumbs/{v.sha256[:2]}/{v.sha256}.webp").is_file()
+        images = publishable_images(s, ids["WB-750"], "ecommerce")
+    assert [(i.role, i.position) for i in images] == [("front", 1), ("swatch", 1)]
+    assert images[0].object_path.read_bytes() == front.read_bytes()
+    assert any(c.kind == "ingest" and ids["WB-750"] in c.product_ids for c in changes)
+    assert swatch.exists()
+
+
+def test_replaced_photo_becomes_version_two_and_the_old_one_is_kept(
+    library: Library, shoot: Path, place: Callable[..., Path], add_products
+) -> None:
+    ids = add_products(library, "WB-750")
+    place("products/mg01-bk-0.jpg", "WB-750_main_1.jpg")
+    first = ingest_paths(library, [shoot])
+    place("products/mg02-bk-0.jpg", "WB-750_main_1.jpg")
+    second = ingest_paths(library, [shoot])
+
+    assert second.files[0].outcome == "new_version"
+    assert second.files[0].asset_id == first.files[0].asset_id
+    assert second.files[0].version == 2
+    with library.session() as s:
+        asset = s.get(Asset, first.files[0].asset_id)
+        assert [v.number for v in asset.versions] == [1, 2]
+        image = publishable_images(s, ids["WB-750"], "ecommerce")[0]
+        assert image.sha256 == asset.versions[1].sha256
+
+
+def test_same_file_again_is_identical_and_stores_nothing_new(
+    library: Library, shoot: Path, place: Callable[..., Path], add_products
+) -> None:
+    add_products(library, "WB-750")
+    place("products/mg01-bk-0.jpg", "WB-750_main_1.jpg")
+    ingest_paths(library, [shoot])
+    again = ingest_paths(library, [shoot])
+    assert again.summary()["identical"] == 1
+    with library.session() as s:
+        assert len(s.scalars(select(AssetVersion)).all()) == 1
+
+
+def test_unmatched_and_unknown_sku_wait_in_the_inbox_with_the_reason(
+    library: Library, shoot: Path, place: Callable[..., Path]
+) -> None:
+    place("products/mg01-bk-0.jpg", "holiday snap.jpg")
+    place("products/mg02-bk-0.jpg", "NOPE-1_front_1.jpg")
+    report = ingest_paths(library, [shoot])
+    assert report.summary()["unmatched"] == 2
+    reasons = {Path(f.path).name: f.reason for f in report.files}
+    assert "unknown SKU 'NOPE-1'" in reasons["NOPE-1_front_1.jpg"]
+    with library.session() as s:
+        assert all(a.inbox_reason for a in s.scalars(select(Asset)))
+        assert s.scalars(select(Product)).all() == []
