@@ -1,7 +1,7 @@
 """The calls the product screens make, run in workers: services in, plain rows out.
 
-No SQL here: each function calls the services of the catalog, publishing and browse areas
-and shapes their answers into the rows the Qt models hold.
+No SQL here: each function calls the services of the catalog, search and browse areas and
+shapes their answers into the rows the Qt models hold.
 """
 
 from __future__ import annotations
@@ -9,39 +9,60 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from pimdesk.gui.products_model import ProductRow
+from pimdesk.gui.products_model import Page, ProductRow
 from pimdesk.library import Library
-from pimdesk.services import browse
+from pimdesk.services import browse, products, reference
 
-PageFetch = Callable[[str | None, int, bool], Sequence[ProductRow]]
+PageFetch = Callable[[str | None, int, bool], Page]
+TEXT_FILTER_LIMIT = 500
 
 
 @dataclass(frozen=True)
 class TableSetup:
     channels: list[str]
     families: list[tuple[str, str]]
+    locales: list[str]
 
 
 def table_setup(library: Library) -> TableSetup:
+    families = reference.list_families(library)
     return TableSetup(
-        channels=browse.channel_codes(library), families=browse.family_choices(library)
+        channels=[c.code for c in reference.list_channels(library)],
+        families=[(f.code, _label(f.labels, f.code)) for f in families],
+        locales=reference.list_locales(library),
     )
 
 
-def _rows(lines: Sequence[browse.ProductLine]) -> list[ProductRow]:
-    return [
-        ProductRow(
-            id=line.id,
-            sku=line.sku,
-            name=line.name,
-            family=line.family,
-            enabled=line.enabled,
-            last_published=line.last_published,
-            thumbnail=line.thumbnail,
-            parent=line.parent,
+def _label(labels: dict[str, object] | None, fallback: str) -> str:
+    return str(next(iter((labels or {}).values()), fallback))
+
+
+def _with_extras(library: Library, rows: Sequence[products.ProductRow]) -> list[ProductRow]:
+    extras = browse.page_extras(library, [r.id for r in rows])
+    result = []
+    for row in rows:
+        extra = extras.get(row.id)
+        result.append(
+            ProductRow(
+                id=row.id,
+                sku=row.sku,
+                name=row.name or "",
+                family=row.family,
+                enabled=row.enabled,
+                parent=row.parent_code,
+                completeness=extra.completeness if extra else {},
+                last_published=extra.last_published if extra else None,
+                thumbnail=extra.thumbnail if extra else None,
+            )
         )
-        for line in lines
-    ]
+    return result
+
+
+def _keep(row: ProductRow, completeness: str | None) -> bool:
+    if completeness is None or not row.completeness:
+        return completeness is None
+    complete = all(ratio >= 100 for ratio in row.completeness.values())
+    return complete if completeness == "complete" else not complete
 
 
 def product_page(
@@ -50,27 +71,48 @@ def product_page(
     limit: int,
     descending: bool = False,
     *,
-    prefix: str = "",
+    text: str = "",
     family: str | None = None,
+    category: str | None = None,
     completeness: str | None = None,
-    waiting: bool = False,
     locale: str | None = None,
-) -> list[ProductRow]:
-    """One keyset page of the products table."""
-    lines = browse.product_page(
-        library,
-        after=after,
-        limit=limit,
-        descending=descending,
-        locale=locale,
-        prefix=prefix,
-        family=family,
+) -> Page:
+    """One keyset page of the products table (``descending`` is kept for the model's API:
+    the catalog pages in SKU order, so the view sorts descending among rows it holds).
+
+    With ``text`` the page is the search's answer (one page). A completeness filter keeps
+    the matching rows of each page, so a page may hold fewer than ``limit`` rows.
+    """
+    if text:
+        if after is not None:
+            return Page([], None)
+        from pimdesk.services import search
+
+        hits = search.search(library, text, limit=TEXT_FILTER_LIMIT)
+        skus = sorted({h.sku for h in hits if h.kind == "product" and h.sku})
+        rows = (
+            products.list_products(
+                library,
+                skus=skus,
+                limit=len(skus) or 1,
+                family=family,
+                category=category,
+                locale=locale,
+            )
+            if skus
+            else []
+        )
+        return Page([r for r in _with_extras(library, rows) if _keep(r, completeness)], None)
+    page = products.list_products(
+        library, after_sku=after, limit=limit, family=family, category=category, locale=locale
     )
-    return _rows(lines)
+    rows = [r for r in _with_extras(library, page) if _keep(r, completeness)]
+    return Page(rows, page[-1].sku if len(page) == limit else None)
 
 
 def product_rows(
     library: Library, skus: Sequence[str], channels: Sequence[str], locale: str | None
 ) -> list[ProductRow]:
     """Fresh rows for products already shown (after an edit)."""
-    return _rows(browse.product_page(library, limit=len(skus), skus=skus, locale=locale))
+    rows = products.list_products(library, skus=list(skus), limit=len(skus), locale=locale)
+    return _with_extras(library, rows)

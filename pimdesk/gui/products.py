@@ -36,7 +36,7 @@ class ProductsScreen(Screen):
         super().__init__(ctx, parent)
         self.filter_text = QLineEdit()
         self.filter_text.setObjectName("productFilter")
-        self.filter_text.setPlaceholderText("Filter by SKU prefix…")
+        self.filter_text.setPlaceholderText("Filter by SKU, name or description…")
         self.filter_text.setClearButtonEnabled(True)
         self.family = QComboBox()
         self.family.setObjectName("familyFilter")
@@ -46,17 +46,12 @@ class ProductsScreen(Screen):
         self.completeness.addItem("Any completeness", None)
         self.completeness.addItem("Complete", "complete")
         self.completeness.addItem("Incomplete", "incomplete")
-        self.waiting = QComboBox()
-        self.waiting.setObjectName("waitingFilter")
-        self.waiting.addItem("Published or not", None)
-        self.waiting.addItem("Waiting to publish", "waiting")
         self.count_label = QLabel()
 
         bar = QHBoxLayout()
         bar.addWidget(self.filter_text, 2)
         bar.addWidget(self.family)
         bar.addWidget(self.completeness)
-        bar.addWidget(self.waiting)
         bar.addWidget(self.count_label)
 
         self.model = ProductTableModel(self._fetch_function(), ctx.workers, parent=self)
@@ -85,19 +80,20 @@ class ProductsScreen(Screen):
         self.model.page_loaded.connect(self._after_page)
         self.model.modelReset.connect(self._size_columns)
         self.filter_text.textChanged.connect(self._filters_changed)
-        for combo in (self.family, self.completeness, self.waiting):
+        for combo in (self.family, self.completeness):
             combo.currentIndexChanged.connect(self._filters_changed)
 
     # -- data --------------------------------------------------------------------------
 
     def _fetch_function(self) -> source.PageFetch:
+        if not hasattr(self, "completeness"):  # while building: an empty first model
+            return functools.partial(source.product_page, self.ctx.library)
         return functools.partial(
             source.product_page,
             self.ctx.library,
-            prefix=self.filter_text.text().strip() if hasattr(self, "filter_text") else "",
-            family=self.family.currentData() if hasattr(self, "family") else None,
-            completeness=self.completeness.currentData() if hasattr(self, "completeness") else None,
-            waiting=bool(self.waiting.currentData()) if hasattr(self, "waiting") else False,
+            text=self.filter_text.text().strip(),
+            family=self.family.currentData(),
+            completeness=self.completeness.currentData(),
             locale=self.ctx.locale,
         )
 

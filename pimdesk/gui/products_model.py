@@ -54,8 +54,16 @@ class ProductRow:
     waiting: tuple[str, ...] = ()  # channels this product waits to be republished on
 
 
-# (done, total) pages -> list of rows
-Fetch = Callable[[str | None, int, bool], Sequence[ProductRow]]
+@dataclass(frozen=True)
+class Page:
+    """A page of rows and the key to continue after (None: there is no more)."""
+
+    rows: Sequence[ProductRow]
+    next_after: str | None
+
+
+# (after key, page size, descending) -> a Page, or a plain list (a short list is the last)
+Fetch = Callable[[str | None, int, bool], "Page | Sequence[ProductRow]"]
 
 COL_THUMB, COL_SKU, COL_NAME, COL_FAMILY, COL_MODEL, COL_ENABLED = range(6)
 FIXED_HEADERS = ["", "SKU", "Name", "Family", "Model", "Enabled"]
@@ -92,6 +100,7 @@ class ProductTableModel(QAbstractTableModel):
         self._rows: list[ProductRow] = []
         self._row_of_path: dict[Path, list[int]] = {}
         self._exhausted = False
+        self._next_after: str | None = None
         self._job: Job | None = None
         self._generation = 0
         self._descending = False
@@ -210,7 +219,7 @@ class ProductTableModel(QAbstractTableModel):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if not self.canFetchMore(parent):
             return
-        after = self._rows[-1].sku if self._rows else None
+        after = self._next_after
         generation = self._generation
         self._job = self._workers.run(
             self._fetch,
@@ -229,12 +238,16 @@ class ProductTableModel(QAbstractTableModel):
     def exhausted(self) -> bool:
         return self._exhausted
 
-    def _append(self, generation: int, rows: Sequence[ProductRow]) -> None:
+    def _append(self, generation: int, page: Page | Sequence[ProductRow]) -> None:
         if generation != self._generation:
             return  # a page for an order or filter that is no longer shown
         self._job = None
-        rows = list(rows)
-        if len(rows) < self._page_size:
+        if not isinstance(page, Page):
+            full = len(page) >= self._page_size
+            page = Page(page, page[-1].sku if full and page else None)
+        rows = list(page.rows)
+        self._next_after = page.next_after
+        if page.next_after is None:
             self._exhausted = True
         if rows:
             start = len(self._rows)
@@ -264,6 +277,7 @@ class ProductTableModel(QAbstractTableModel):
         self._rows = []
         self._row_of_path = {}
         self._exhausted = False
+        self._next_after = None
         self._job = None
         self.endResetModel()
         self.fetchMore()

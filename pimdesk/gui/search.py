@@ -31,37 +31,21 @@ class Hit:
 
 
 def find(library: Library, text: str, limit: int = LIMIT) -> list[Hit]:
-    """What the box shows for ``text``: the search service when present, else SKU prefixes."""
+    """What the box shows for ``text``: the search service's answer (exact SKU only when
+    this build has no search service)."""
     try:
         from pimdesk.services import search as search_service
     except ImportError:
-        search_service = None  # type: ignore[assignment]
-    if search_service is not None and hasattr(search_service, "search"):
-        return _from_search_service(search_service.search(library, text, limit=limit))
-    from pimdesk.services import browse
+        from pimdesk.services import products
 
-    return [
-        Hit("product", line.sku, line.sku, line.name)
-        for line in browse.product_page(library, limit=limit, prefix=text.strip())
-    ]
-
-
-def _from_search_service(result: object) -> list[Hit]:
-    hits: list[Hit] = []
-    items = getattr(result, "hits", None) or getattr(result, "products", None) or result
-    for item in items if isinstance(items, list | tuple) else []:
-        kind = getattr(item, "kind", None) or ("asset" if hasattr(item, "asset_id") else "product")
-        if kind == "asset":
-            target = getattr(item, "asset_id", None) or getattr(item, "id", 0)
-            title = getattr(item, "title", "") or getattr(item, "file_name", "") or f"#{target}"
-        else:
-            target = getattr(item, "sku", "")
-            title = str(target)
-        detail = getattr(item, "name", "") or getattr(item, "snippet", "") or ""
-        hits.append(Hit(kind, target, title, str(detail)))
-    for item in getattr(result, "assets", []) or []:
-        target = getattr(item, "id", None) or getattr(item, "asset_id", 0)
-        hits.append(Hit("asset", target, getattr(item, "title", "") or f"asset {target}"))
+        rows = products.list_products(library, skus=[text.strip()], limit=1)
+        return [Hit("product", r.sku, r.sku, r.name or "") for r in rows]
+    hits = []
+    for result in search_service.search(library, text, limit=limit):
+        if result.kind == "product" and result.sku:
+            hits.append(Hit("product", result.sku, result.sku, result.title))
+        elif result.kind == "asset":
+            hits.append(Hit("asset", result.id, result.title, result.snippet))
     return hits
 
 

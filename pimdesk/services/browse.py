@@ -1,8 +1,9 @@
 """Read-only questions the window asks that no other service answers (owned by the GUI work).
 
-Kept small on purpose: pages of products with their main thumbnail and last publish time,
-and the counts of the sidebar. Writes and anything with rules of its own (completeness,
-search, publishing) stay in the services of their areas.
+Kept small on purpose: what a page of the products table shows beside
+``services.products.list_products`` (main thumbnail, completeness per channel, last publish
+time) and the counts of the sidebar. Writes, and anything with rules of its own, stay in
+the services of their areas.
 """
 
 from __future__ import annotations
@@ -11,80 +12,51 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pimdesk.catalog import values as value_docs
+from pimdesk.assets.store import ContentStore
+from pimdesk.catalog.completeness import product_completeness
+from pimdesk.catalog.context import load_context
 from pimdesk.catalog.models import (
     Asset,
     AssetLink,
     AssetVersion,
     Channel,
-    Family,
     IngestProblem,
-    Locale,
     Product,
-    ProductModel,
     PublishedListing,
 )
 from pimdesk.library import Library
 
 
 @dataclass(frozen=True)
-class ProductLine:
-    """One product as a list shows it."""
+class ProductExtras:
+    """What a product list shows beside the catalog's own row: picture, completeness, publish."""
 
-    id: int
-    sku: str
-    name: str
-    family: str | None
-    enabled: bool
-    parent: str | None
     thumbnail: Path | None
     last_published: dt.datetime | None
+    completeness: dict[str, int]  # channel -> lowest ratio over its locales
+    missing: dict[str, tuple[str, ...]]  # channel -> what is missing (first locale short)
 
 
 def thumbnail_path(library: Library, sha256: str) -> Path:
-    """Where the ingest pipeline keeps the thumbnail of a version (``thumbs/ab/<hash>.webp``)."""
-    return library.thumbs_dir / sha256[:2] / f"{sha256}.webp"
+    """Where the ingest pipeline keeps the thumbnail of a version."""
+    return ContentStore(library.root).thumb_path(sha256)
 
 
-def product_page(
-    library: Library,
-    after: str | None = None,
-    limit: int = 200,
-    descending: bool = False,
-    locale: str | None = None,
-    skus: Sequence[str] | None = None,
-    prefix: str = "",
-    family: str | None = None,
-) -> list[ProductLine]:
-    """The next ``limit`` products after SKU ``after`` (keyset), in SKU order.
+def page_extras(library: Library, product_ids: Sequence[int]) -> dict[int, ProductExtras]:
+    """Thumbnails, completeness per channel and last publish time for a page of products.
 
-    Three indexed queries per page whatever the catalog size: the products, their main
-    image's newest version, their last publish time.
+    A handful of indexed queries per page (plus the completeness of each product, computed
+    by ``catalog.completeness`` as everywhere else), whatever the catalog size.
     """
+    ids = list(product_ids)
+    if not ids:
+        return {}
     with library.session() as s:
-        if locale is None:
-            locale = default_locale(s)
-        query = (
-            select(Product, Family.code, ProductModel.code)
-            .outerjoin(Family, Family.id == Product.family_id)
-            .outerjoin(ProductModel, ProductModel.id == Product.parent_id)
-        )
-        if after is not None:
-            query = query.where(Product.sku < after if descending else Product.sku > after)
-        if skus is not None:
-            query = query.where(Product.sku.in_(list(skus)))
-        if prefix:
-            query = query.where(Product.sku >= prefix, Product.sku < prefix + "\U0010ffff")
-        if family:
-            query = query.where(Family.code == family)
-        query = query.order_by(Product.sku.desc() if descending else Product.sku).limit(limit)
-        rows = s.execute(query).all()
-        ids = [p.id for p, _, _ in rows]
+        context = load_context(s)
         thumbs = _main_thumbnails(s, ids)
         published = dict(
             s.execute(
@@ -93,31 +65,22 @@ def product_page(
                 .group_by(PublishedListing.product_id)
             ).all()
         )
-        parents = _parent_values(s, [p.parent_id for p, _, _ in rows if p.parent_id])
-        lines = []
-        for product, family, model in rows:
-            docs = parents.get(product.parent_id, []) if product.parent_id else []
-            doc = value_docs.merged([*docs, product.values]) if docs else product.values
-            name = value_docs.resolve(doc, "name", locale, None)
+        extras = {}
+        for product in s.scalars(select(Product).where(Product.id.in_(ids))):
+            ratios: dict[str, int] = {}
+            missing: dict[str, tuple[str, ...]] = {}
+            for c in product_completeness(s, context, product):
+                if c.channel not in ratios or c.ratio < ratios[c.channel]:
+                    ratios[c.channel] = c.ratio
+                    missing[c.channel] = tuple(c.missing)
             sha = thumbs.get(product.id)
-            lines.append(
-                ProductLine(
-                    id=product.id,
-                    sku=product.sku,
-                    name=str(name) if name is not None else "",
-                    family=family,
-                    enabled=product.enabled,
-                    parent=model,
-                    thumbnail=thumbnail_path(library, sha) if sha else None,
-                    last_published=published.get(product.id),
-                )
+            extras[product.id] = ProductExtras(
+                thumbnail=thumbnail_path(library, sha) if sha else None,
+                last_published=published.get(product.id),
+                completeness=ratios,
+                missing=missing,
             )
-        return lines
-
-
-def default_locale(s: Session) -> str | None:
-    """The first enabled locale: what a list shows when the user has not chosen one."""
-    return s.scalar(select(Locale.code).where(Locale.enabled.is_(True)).order_by(Locale.code))
+        return extras
 
 
 def _main_thumbnails(s: Session, product_ids: list[int]) -> dict[int, str]:
@@ -145,28 +108,6 @@ def _main_thumbnails(s: Session, product_ids: list[int]) -> dict[int, str]:
         if product_id not in best or rank < best[product_id]:
             best[product_id] = rank
     return {pid: rank[2] for pid, rank in best.items()}
-
-
-def _parent_values(s: Session, model_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """model id -> its value documents, farthest ancestor first."""
-    if not model_ids:
-        return {}
-    models = {
-        m.id: m for m in s.scalars(select(ProductModel).where(ProductModel.id.in_(model_ids)))
-    }
-    grand_ids = {m.parent_id for m in models.values() if m.parent_id} - set(models)
-    if grand_ids:
-        for m in s.scalars(select(ProductModel).where(ProductModel.id.in_(grand_ids))):
-            models[m.id] = m
-    chains: dict[int, list[dict[str, object]]] = {}
-    for model_id in model_ids:
-        model = models.get(model_id)
-        chain: list[dict[str, Any]] = []
-        while model is not None:
-            chain.insert(0, model.values)
-            model = models.get(model.parent_id) if model.parent_id else None
-        chains[model_id] = chain
-    return chains
 
 
 @dataclass(frozen=True)
@@ -203,24 +144,3 @@ def sidebar_counts(library: Library, soon_days: int = 30) -> SidebarCounts:
             )
             or 0,
         )
-
-
-def channel_codes(library: Library) -> list[str]:
-    with library.session() as s:
-        return list(s.scalars(select(Channel.code).order_by(Channel.code)))
-
-
-def family_choices(library: Library, locale: str | None = None) -> list[tuple[str, str]]:
-    """(code, label) of every family, for filters."""
-    with library.session() as s:
-        families = s.scalars(select(Family).order_by(Family.code)).all()
-        return [
-            (
-                f.code,
-                str(
-                    (f.labels or {}).get(locale or "", "")
-                    or next(iter((f.labels or {}).values()), f.code)
-                ),
-            )
-            for f in families
-        ]

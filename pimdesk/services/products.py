@@ -173,8 +173,12 @@ def list_products(
     enabled: bool | None = None,
     parent: str | None = None,
     locale: str | None = None,
+    skus: Sequence[str] | None = None,
 ) -> list[ProductRow]:
-    """A page of products ordered by SKU, starting after ``after_sku`` (keyset paging)."""
+    """A page of products ordered by SKU, starting after ``after_sku`` (keyset paging).
+
+    ``skus`` narrows the page to those products (the GUI refreshes edited rows with it).
+    """
     parent_model = aliased(ProductModel)
     query = (
         select(
@@ -195,6 +199,8 @@ def list_products(
     )
     if after_sku is not None:
         query = query.where(Product.sku > after_sku)
+    if skus is not None:
+        query = query.where(Product.sku.in_(list(skus)))
     query = _filtered(query, family=family, category=category, enabled=enabled, parent=parent)
     with library.session() as session:
         ctx_locale = locale or _default_locale(session)

@@ -27,20 +27,12 @@ def ctx(qtbot, library: Library, qsettings: QSettings) -> Iterator[object]:
 
 
 def add_products(library: Library, count: int, prefix: str = "SKU") -> list[str]:
-    """Products with names, written through the ORM (test setup, not GUI code)."""
-    from pimdesk.catalog.models import Family, Product
+    """Products with English names, created through the catalog service."""
+    from pimdesk.services.products import create_product
 
     skus = [f"{prefix}-{n:05d}" for n in range(count)]
-    with library.session() as s:
-        family = s.query(Family).filter_by(code="default").one()
-        s.add_all(
-            Product(
-                sku=sku,
-                family_id=family.id,
-                values={"name": {"<all_channels>": {"en_US": f"Product {sku}"}}},
-            )
-            for sku in skus
-        )
+    for sku in skus:
+        create_product(library, sku, values={"name-en_US": f"Product {sku}"})
     return skus
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+import pytest
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 
 from pimdesk.gui import catalog_source
@@ -68,23 +69,34 @@ def test_data_roles_survive_a_proxy(qtbot, ctx, library: Library) -> None:
     assert "ecommerce" in model.headers()
 
 
-def test_sort_by_sku_descending_reads_from_the_other_end(qtbot, ctx, library: Library) -> None:
-    skus = add_products(library, 12)
-    model = make_model(ctx, page_size=5)
-    with qtbot.waitSignal(model.page_loaded, timeout=5000):
-        model.sort(COL_SKU, Qt.SortOrder.DescendingOrder)
-    assert [model.row_at(r).sku for r in range(5)] == skus[::-1][:5]
+def test_sort_by_name_orders_the_rows_held(qtbot, ctx, library: Library) -> None:
+    add_products(library, 12)
+    model = make_model(ctx, page_size=20)
     load_page(qtbot, model)
-    assert model.row_at(9).sku == skus[2]
+    model.sort(COL_NAME, Qt.SortOrder.DescendingOrder)
+    assert model.row_at(0).sku == "SKU-00011"
+    assert model.index(0, COL_NAME).data() == "Product SKU-00011"
 
 
-def test_filter_by_sku_prefix(qtbot, ctx, library: Library) -> None:
+def test_filter_by_text_uses_search(qtbot, ctx, library: Library) -> None:
+    pytest.importorskip("pimdesk.services.search")
     add_products(library, 5, prefix="TEE")
     add_products(library, 5, prefix="MUG")
-    model = make_model(ctx, prefix="MUG")
+    model = make_model(ctx, text="MUG-00002")
     load_page(qtbot, model)
-    assert {model.row_at(r).sku[:3] for r in range(model.rowCount())} == {"MUG"}
-    assert model.rowCount() == 5
+    assert model.row_at(0).sku == "MUG-00002"
+    assert not model.canFetchMore(QModelIndex())
+
+
+def test_completeness_per_channel_and_filter(qtbot, ctx, library: Library) -> None:
+    add_products(library, 4)
+    model = make_model(ctx, completeness="complete")
+    load_page(qtbot, model)
+    assert model.rowCount() == 0  # no description, price or image yet
+    model = make_model(ctx, completeness="incomplete")
+    load_page(qtbot, model)
+    assert model.rowCount() == 4
+    assert model.row_at(0).completeness["ecommerce"] < 100
 
 
 def test_thumbnail_loads_in_the_background(qtbot, ctx, library: Library) -> None:
