@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from pimdesk.catalog import migrate
 from pimdesk.catalog.db import Base, make_engine
 from pimdesk.catalog.models import Attribute, Family, Locale, Product
+from pimdesk.catalog.search import search_products
 from pimdesk.errors import LibraryError, LibraryLockedError
 from pimdesk.library import Library
 
@@ -72,6 +73,9 @@ def test_library_made_by_the_first_migration_is_upgraded_with_its_data(tmp_path:
         with lib.session() as s:
             product = s.scalars(select(Product).where(Product.sku == "OLD-1")).one()
             assert product.values["name"]["<all_channels>"]["en_US"] == "Old kettle"
+            # The search migration indexes what was there before it.
+            assert [h.sku for h in search_products(s, "kett")] == ["OLD-1"]
+            assert [h.sku for h in search_products(s, "old-1")] == ["OLD-1"]
     backups = list((root / "backups").glob("before-migration-0001_catalog.sqlite"))
     assert backups, "a backup is taken before upgrading an existing catalog"
     check = sqlite3.connect(backups[0])

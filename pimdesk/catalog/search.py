@@ -305,12 +305,52 @@ def reindex_products(session: Executor, product_ids: Iterable[int]) -> None:
                 )
 
 
-def reindex_all(session: Executor) -> int:
-    """Rebuild the whole index from the products (migration backfill, ``check --repair``)."""
+def create_search_table(executor: Executor) -> None:
+    """Create the index table for this engine (migration 0002 and ``check --repair``)."""
+    if _dialect(executor) == "postgresql":
+        executor.execute(
+            text(
+                f"CREATE TABLE {SEARCH_TABLE} ("
+                " product_id INTEGER PRIMARY KEY"
+                "  CONSTRAINT fk_product_search_product_id_product"
+                "  REFERENCES product (id) ON DELETE CASCADE,"
+                " sku TEXT NOT NULL,"
+                " labels TEXT NOT NULL DEFAULT '{}',"
+                " name TEXT NOT NULL DEFAULT '',"
+                " body TEXT NOT NULL DEFAULT '',"
+                " document TSVECTOR NOT NULL)"
+            )
+        )
+        executor.execute(
+            text(f"CREATE INDEX ix_product_search_document ON {SEARCH_TABLE} USING GIN (document)")
+        )
+    else:
+        executor.execute(
+            text(
+                f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5("
+                "sku, sku_key, name, body, labels UNINDEXED, "
+                f"tokenize = '{SQLITE_TOKENIZER}', prefix = '{SQLITE_PREFIXES}')"
+            )
+        )
+        executor.execute(
+            text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rank) VALUES ('rank', :rank)"),
+            {"rank": SQLITE_RANK},
+        )
+
+
+def reindex_all(session: Executor, *, recreate: bool = False) -> int:
+    """Rebuild the whole index from the products (migration backfill, ``check --repair``).
+
+    ``recreate`` drops and recreates the table first: the way out of a damaged FTS index.
+    """
     postgres = _dialect(session) == "postgresql"
     if hasattr(session, "flush"):
         session.flush()
-    session.execute(text(f"DELETE FROM {SEARCH_TABLE}"))
+    if recreate:
+        session.execute(text(f"DROP TABLE IF EXISTS {SEARCH_TABLE}"))
+        create_search_table(session)
+    else:
+        session.execute(text(f"DELETE FROM {SEARCH_TABLE}"))
     ids = [row[0] for row in session.execute(text("SELECT id FROM product ORDER BY id"))]
     reindex_products(session, ids)
     if not postgres:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from pimdesk.catalog import migrate
-from pimdesk.catalog.db import make_engine
 from pimdesk.catalog.models import Family, FamilyVariant, Product, ProductModel
 from pimdesk.catalog.search import reindex_products, search_products
 from pimdesk.library import Library
@@ -192,27 +187,3 @@ def test_property_arbitrary_text_never_raises(any_library: Library, query: str) 
             reindex_products(s, [product.id])
         hits = search_products(s, query)
     assert all(hit.sku == "P-1" for hit in hits)
-
-
-def test_a_product_made_before_search_existed_is_found_after_upgrade(tmp_path: Path) -> None:
-    root = tmp_path / "old"
-    root.mkdir()
-    db = root / "catalog.sqlite"
-    (root / "library.toml").write_text(f'[database]\nurl = "sqlite:///{db}"\n')
-    engine = make_engine(f"sqlite:///{db}")
-    migrate.upgrade(engine, "0001_catalog")
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                'INSERT INTO product (sku, enabled, "values", revision, created_at, updated_at)'
-                " VALUES ('OLD-KETTLE-1', 1, :v, 1, '2024-01-01', '2024-01-01')"
-            ),
-            {"v": '{"name": {"<all_channels>": {"en_US": "Old kettle"}}}'},
-        )
-    engine.dispose()
-    with Library.open(root) as lib:
-        assert _skus(lib, "kett") == ["OLD-KETTLE-1"]
-        assert _skus(lib, "OLD-KET") == ["OLD-KETTLE-1"]
-    check = sqlite3.connect(db)
-    check.execute("INSERT INTO product_search(product_search) VALUES ('integrity-check')")
-    check.close()

@@ -26,29 +26,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute(
-            "CREATE TABLE product_search ("
-            " product_id INTEGER PRIMARY KEY"
-            "  CONSTRAINT fk_product_search_product_id_product"
-            "  REFERENCES product (id) ON DELETE CASCADE,"
-            " sku TEXT NOT NULL,"
-            " labels TEXT NOT NULL DEFAULT '{}',"
-            " name TEXT NOT NULL DEFAULT '',"
-            " body TEXT NOT NULL DEFAULT '',"
-            " document TSVECTOR NOT NULL)"
-        )
-        op.execute("CREATE INDEX ix_product_search_document ON product_search USING GIN (document)")
-    else:
-        op.execute(
-            "CREATE VIRTUAL TABLE product_search USING fts5("
-            "sku, sku_key, name, body, labels UNINDEXED, "
-            f"tokenize = '{search.SQLITE_TOKENIZER}', prefix = '{search.SQLITE_PREFIXES}')"
-        )
-        op.execute(
-            "INSERT INTO product_search(product_search, rank) "
-            f"VALUES ('rank', '{search.SQLITE_RANK}')"
-        )
+    search.create_search_table(bind)
     search.reindex_all(bind)
 
 
