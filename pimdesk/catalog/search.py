@@ -394,10 +394,11 @@ def search_products(
     if not tokens or limit <= 0:
         return []
     wanted_key = normalize("".join(tokens))
+    rows = _exact_sku_rows(session, user_text)
     if _dialect(session) == "postgresql":
-        rows = _search_pg(session, tokens, limit)
+        rows += _search_pg(session, tokens, limit)
     else:
-        rows = _search_sqlite(session, tokens, limit)
+        rows += _search_sqlite(session, tokens, limit)
     hits = []
     for pid, sku, labels, _name_text, body_text, score in rows:
         key = normalize(sku_key(sku))
@@ -433,6 +434,24 @@ def search_products(
             seen.add(hit.product_id)
             result.append(hit)
     return result[:limit]
+
+
+def _exact_sku_rows(session: Executor, user_text: str) -> list[Any]:
+    """The product whose SKU is exactly what was typed, read from the product table.
+
+    A SKU typed in full is always found first, even by a writer that has not indexed yet.
+    """
+    typed = user_text.strip()
+    if not typed or len(typed) > 255 or "\x00" in typed:  # no SKU holds NUL (PostgreSQL can't)
+        return []
+    found = session.execute(
+        text("SELECT id FROM product WHERE sku IN (:typed, :upper)"),
+        {"typed": typed, "upper": typed.upper()},
+    ).all()
+    if not found:
+        return []
+    rows, _missing = _product_rows(session, [found[0][0]])
+    return [(r.product_id, r.sku, json.dumps(r.names), r.name_text, r.body_text, 1.0) for r in rows]
 
 
 def _search_sqlite(session: Executor, tokens: Sequence[str], limit: int) -> list[Any]:

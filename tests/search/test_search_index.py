@@ -187,3 +187,12 @@ def test_property_arbitrary_text_never_raises(any_library: Library, query: str) 
             reindex_products(s, [product.id])
         hits = search_products(s, query)
     assert all(hit.sku == "P-1" for hit in hits)
+
+
+def test_a_sku_typed_in_full_is_found_even_before_it_is_indexed(any_library: Library) -> None:
+    with any_library.session() as s:
+        family = s.scalars(select(Family)).first()
+        s.add(Product(sku="NEW-1", family=family, values={"name": _name("Fresh")}))
+    with any_library.session() as s:
+        hits = search_products(s, "new-1")
+    assert [(h.sku, h.name, h.matched) for h in hits] == [("NEW-1", "Fresh", "sku")]
