@@ -1,0 +1,372 @@
+"""An ordered rule set: the first rule that places a file wins, and the result explains itself.
+
+``RuleSet.match(relative_path, known_skus=...)`` returns a :class:`MatchResult` saying which
+rule matched, the fields it extracted, what the ingest should do (link / create / inbox /
+problem) and, for every rule tried before it, why that rule did not place the file.
+
+Given the known SKUs, a rule whose match names an unknown SKU does not end the search at
+once: a later rule that names a known product wins (``AB_12.jpg`` is the product ``AB_12``
+rather than position 12 of ``AB``); if none does, the first match stands and the unknown SKU
+goes to the inbox (or becomes a draft product, as the rule says). Explanations are worked out
+only when asked for, so matching 100,000 names stays cheap.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pimdesk.rules.compile import CompiledRule
+from pimdesk.rules.options import SET_DEFAULTS, RuleOptions
+from pimdesk.rules.roles import AMAZON_CODES
+
+MAX_SKU_LENGTH = 255
+
+
+def check_sku(sku: str) -> str | None:
+    """Why an extracted SKU may not be used (it is untrusted input), or None if it is fine."""
+    if not sku or not sku.strip():
+        return "the SKU is empty"
+    if len(sku) > MAX_SKU_LENGTH:
+        return f"the SKU is longer than {MAX_SKU_LENGTH} characters"
+    if ".." in sku:
+        return "the SKU contains '..'"
+    if "/" in sku or "\\" in sku:
+        return "the SKU contains a path separator"
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in sku):
+        return "the SKU contains a control character"
+    if sku != sku.strip():
+        return "the SKU starts or ends with a space"
+    return None
+
+
+class SkuIndex:
+    """Known SKUs for lookups: exact, and case-insensitive (casefolded -> the stored SKU).
+
+    Names from macOS arrive decomposed (NFD) while typed SKUs are usually composed (NFC):
+    both sides are compared in NFC, and the stored spelling is what a match returns.
+    """
+
+    def __init__(self, skus: Iterable[str]):
+        self.exact: dict[str, str] = {}
+        self.folded: dict[str, str] = {}
+        for sku in sorted(skus):
+            composed = unicodedata.normalize("NFC", sku)
+            self.exact.setdefault(composed, sku)
+            self.folded.setdefault(composed.casefold(), sku)
+
+    def lookup(self, sku: str, case_insensitive: bool) -> str | None:
+        found = self.exact.get(sku)
+        if found is not None:
+            return found
+        composed = unicodedata.normalize("NFC", sku)
+        found = self.exact.get(composed)
+        if found is None and case_insensitive:
+            found = self.folded.get(composed.casefold())
+        return found
+
+
+@dataclass(frozen=True)
+class _Miss:
+    reason: str
+    rejected_sku: bool = False
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A rule tried before the winning one, and why it did not place the file."""
+
+    rule: str
+    reason: str
+
+
+@dataclass
+class MatchResult:
+    """What the rules say about one file.
+
+    ``action``: ``link`` (to ``sku``; with no known SKUs given, the caller checks),
+    ``create`` (a draft product for an unknown SKU, then link), ``inbox`` (wait in the
+    Unmatched inbox with ``reason``) or ``problem`` (record a problem with ``reason``).
+    """
+
+    path: str
+    rule: str | None
+    action: str
+    reason: str
+    sku: str | None = None
+    role: str | None = None
+    position: int | None = None
+    locale: str | None = None
+    ext: str | None = None
+    sku_known: bool | None = None
+    fields: dict[str, str] = field(default_factory=dict)  # raw groups, as extracted
+    ignored: list[str] = field(default_factory=list)
+    _pending: list[tuple[int, str | None]] = field(default_factory=list, repr=False)
+    _rules: tuple[CompiledRule, ...] = field(default=(), repr=False)
+
+    @property
+    def matched(self) -> bool:
+        return self.rule is not None
+
+    @property
+    def tried(self) -> list[Attempt]:
+        """Rules tried before the outcome, each with why it did not place the file."""
+        attempts = []
+        for index, reason in self._pending:
+            rule = self._rules[index]
+            attempts.append(Attempt(rule.name, reason or explain_miss(rule, self.path)))
+        return attempts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.path,
+            "matched": self.matched,
+            "rule": self.rule,
+            "action": self.action,
+            "reason": self.reason,
+            "sku": self.sku,
+            "sku_known": self.sku_known,
+            "role": self.role,
+            "position": self.position,
+            "locale": self.locale,
+            "ext": self.ext,
+            "fields": dict(self.fields),
+            "ignored": list(self.ignored),
+            "tried": [{"rule": a.rule, "reason": a.reason} for a in self.tried],
+        }
+
+
+def normalise_path(relative_path: str) -> str:
+    """Drop a leading ``./`` or ``/``. Callers pass POSIX-style relative paths
+    (``PurePath.as_posix()``); a backslash stays part of a name, so it can never smuggle a
+    path separator into a SKU unnoticed (the SKU check rejects it)."""
+    path = relative_path
+    while path.startswith("./"):
+        path = path[2:]
+    return path.lstrip("/")
+
+
+def _subject(rule: CompiledRule, path: str) -> str | None:
+    """The part of the path a rule looks at: the name, the last N parts, or all of it."""
+    if rule.components is None:
+        return path
+    if rule.components == 1:
+        return path.rpartition("/")[2]
+    parts = path.split("/")
+    if len(parts) < rule.components:
+        return None
+    return "/".join(parts[-rule.components :])
+
+
+def explain_miss(rule: CompiledRule, path: str) -> str:
+    """Why ``rule`` does not match ``path``, in words (worked out on demand)."""
+    subject = _subject(rule, path)
+    if subject is None:
+        return f"needs {rule.components - 1} folder(s) above the file name"  # type: ignore[operator]
+    if rule.kind == "regex":
+        return f"the regular expression does not match {subject!r}"
+    roles = ", ".join(sorted(rule.roles)[:8]) + ", ..."
+    fitted = -1
+    for k, prefix in enumerate(rule.prefixes):
+        if prefix.match(subject):
+            fitted = k
+        else:
+            break
+    if fitted == len(rule.pieces) - 1:
+        longest = rule.prefixes[-1].match(subject)
+        extra = subject[longest.end() :] if longest else subject
+        if rule.pieces[-1].text == "ext" and "." in extra:
+            return f"the extension does not fit (text left over: {extra!r})"
+        return f"text left over after the pattern: {extra!r}"
+    wanted = rule.pieces[fitted + 1]
+    if fitted < 0:
+        return f"{subject!r} does not start with {wanted.describe(roles)}"
+    done = "".join(
+        p.text if p.kind != "field" else "{" + p.text + "}" for p in rule.pieces[: fitted + 1]
+    )
+    return f"after {done!r}, expected {wanted.describe(roles)}"
+
+
+class RuleSet:
+    """Compiled rules in order plus the set's options; built once, used for many names."""
+
+    def __init__(self, rules: Iterable[CompiledRule], options: RuleOptions = SET_DEFAULTS):
+        self.rules: tuple[CompiledRule, ...] = tuple(rules)
+        self.options = options
+        self.strict = bool(options.strict)
+        self._index_source: object = None
+        self._index: SkuIndex | None = None
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def _sku_index(self, known_skus: Iterable[str] | SkuIndex | None) -> SkuIndex | None:
+        if known_skus is None or isinstance(known_skus, SkuIndex):
+            return known_skus
+        if known_skus is not self._index_source:  # built once per collection, not per name
+            self._index_source = known_skus
+            self._index = SkuIndex(known_skus)
+        return self._index
+
+    def match_many(
+        self, paths: Iterable[str], known_skus: Iterable[str] | SkuIndex | None = None
+    ) -> list[MatchResult]:
+        index = self._sku_index(known_skus)
+        return [self.match(path, known_skus=index) for path in paths]
+
+    def match(
+        self, relative_path: str, known_skus: Iterable[str] | SkuIndex | None = None
+    ) -> MatchResult:
+        """Place one file given its path relative to the watched or ingested root."""
+        path = normalise_path(relative_path)
+        index = self._sku_index(known_skus)
+        pending: list[tuple[int, str | None]] = []
+        fallback: MatchResult | None = None
+        fallback_pending = 0
+        rejected: str | None = None
+        for number, rule in enumerate(self.rules):
+            subject = _subject(rule, path)
+            found = None
+            if subject is not None:
+                found = (
+                    rule.regex.fullmatch(subject) if rule.fullmatch else rule.regex.search(subject)
+                )
+            if found is None:
+                pending.append((number, None))
+                continue
+            result, miss = self._place(rule, found.groupdict(), path, index)
+            if result is None:
+                assert miss is not None
+                pending.append((number, miss.reason))
+                if miss.rejected_sku and rejected is None:
+                    rejected = miss.reason
+                continue
+            if result.sku_known is False and index is not None:
+                retry = self._retry_lazy(rule, subject, path, index)  # type: ignore[arg-type]
+                if retry is not None:
+                    result = retry
+            if result.sku_known is False and index is not None and fallback is None:
+                # Keep looking: a later rule may name a known product.
+                fallback, fallback_pending = result, len(pending)
+                pending.append((number, f"matched, but SKU {result.sku!r} is not a known product"))
+                continue
+            if result.sku_known is False and fallback is not None:
+                pending.append((number, f"matched, but SKU {result.sku!r} is not a known product"))
+                continue
+            if fallback is not None:
+                reason = f"rule {rule.name!r} matched ({fallback.rule!r} named an unknown SKU)"
+                result.reason = reason
+            result._pending, result._rules = pending, self.rules
+            return result
+        if fallback is not None:
+            # Every other rule was tried too (none named a known product): show them all.
+            fallback._pending = pending[:fallback_pending] + pending[fallback_pending + 1 :]
+            fallback._rules = self.rules
+            return fallback
+        if rejected is not None:
+            return MatchResult(path, None, "problem", rejected, _pending=pending, _rules=self.rules)
+        action = "problem" if self.strict else "inbox"
+        return MatchResult(
+            path, None, action, "no filename rule matched", _pending=pending, _rules=self.rules
+        )
+
+    def _retry_lazy(
+        self, rule: CompiledRule, subject: str, path: str, index: SkuIndex
+    ) -> MatchResult | None:
+        """The greedy split named an unknown SKU; try the SKU taking as little as possible."""
+        if rule.lazy_regex is None:
+            return None
+        found = rule.lazy_regex.fullmatch(subject)
+        if found is None:
+            return None
+        result, _ = self._place(rule, found.groupdict(), path, index)
+        if result is not None and result.sku_known:
+            return result
+        return None
+
+    def _place(
+        self,
+        rule: CompiledRule,
+        groups: Mapping[str, str | None],
+        path: str,
+        index: SkuIndex | None,
+    ) -> tuple[MatchResult | None, _Miss | None]:
+        """Turn a regex match into a result, or say why this match cannot be used."""
+        values: dict[str, str] = {}
+        ignored: list[str] = []
+        for group, value in groups.items():
+            if value is None:
+                continue
+            target = rule.fields.get(group, "ignore")
+            if target == "ignore":
+                ignored.append(value)
+            else:
+                values[target] = value
+        raw_sku = values.get("sku", "")
+        problem = check_sku(raw_sku)
+        if problem is not None:
+            return None, _Miss(f"SKU {raw_sku!r} rejected: {problem}", rejected_sku=True)
+        role = rule.options.default_role
+        position: int | None = None
+        if "role_code" in values:
+            role, position = AMAZON_CODES[values["role_code"].upper()]
+        if "role" in values:
+            spelled = values["role"].lower()
+            mapped = rule.roles.get(spelled)
+            if mapped is None:
+                return None, _Miss(f"{values['role']!r} is not a known role or alias")
+            role = mapped
+            if spelled.isdigit() and "position" not in values:
+                position = int(spelled)
+        if "position" in values:
+            if not values["position"].isdigit():
+                return None, _Miss(f"position {values['position']!r} is not a number")
+            position = int(values["position"])
+        locale = values.get("locale")
+        if locale is not None:
+            locale = _normalise_locale(locale)
+        sku = raw_sku
+        known: bool | None = None
+        if index is not None:
+            canonical = index.lookup(raw_sku, rule.options.case_insensitive)
+            known = canonical is not None
+            if canonical is not None:
+                sku = canonical
+        if known is False:
+            if rule.options.strict:
+                action, reason = "problem", f"SKU {sku!r} is not a known product (strict rule)"
+            elif rule.options.unknown_sku == "create":
+                action, reason = "create", f"SKU {sku!r} is new: a draft product will be created"
+            else:
+                action, reason = "inbox", f"SKU {sku!r} is not a known product"
+        else:
+            action, reason = "link", f"rule {rule.name!r} matched"
+        return (
+            MatchResult(
+                path=path,
+                rule=rule.name,
+                action=action,
+                reason=reason,
+                sku=sku,
+                role=role,
+                position=position if position is not None else 1,
+                locale=locale,
+                ext=values.get("ext", "").lower() or _extension(path),
+                sku_known=known,
+                fields=values,
+                ignored=ignored,
+            ),
+            None,
+        )
+
+
+def _normalise_locale(locale: str) -> str:
+    language, _, region = locale.replace("-", "_").partition("_")
+    return f"{language.lower()}_{region.upper()}" if region else language.lower()
+
+
+def _extension(path: str) -> str | None:
+    name = path.rpartition("/")[2]
+    return name.rpartition(".")[2].lower() if "." in name else None
