@@ -31,10 +31,7 @@ def rules_list(app: AppContext, as_json: bool) -> None:
         _print_json([r.to_json() for r in found])
         return
     echo_table(
-        [
-            {**r.to_json(), "options": json.dumps(r.options) if r.options else ""}
-            for r in found
-        ],
+        [{**r.to_json(), "options": json.dumps(r.options) if r.options else ""} for r in found],
         ["position", "name", "kind", "pattern", "options"],
     )
 
@@ -88,7 +85,9 @@ def rules_add(
         for alias in aliases:
             spelling, sep, role = alias.partition("=")
             if not sep or not spelling or not role:
-                raise click.BadParameter(f"{alias!r} is not SPELLING=ROLE", param_hint="--role-alias")
+                raise click.BadParameter(
+                    f"{alias!r} is not SPELLING=ROLE", param_hint="--role-alias"
+                )
             table[spelling] = role
         options["role_aliases"] = table
     info = rule_service.add_rule(

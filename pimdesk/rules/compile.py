@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from pimdesk.rules.options import Effective, RuleError
 from pimdesk.rules.roles import AMAZON_CODES, role_alternation, role_table
@@ -92,6 +93,14 @@ class CompiledRule:
     roles: dict[str, str]  # accepted role spellings -> role
     pieces: tuple[Piece, ...] = ()
     prefixes: tuple[re.Pattern[str], ...] = ()  # for explaining why a template failed
+
+    @cached_property
+    def sku_group(self) -> str:
+        return next(group for group, field in self.fields.items() if field == "sku")
+
+    @cached_property
+    def group_fields(self) -> tuple[tuple[str, str], ...]:
+        return tuple(self.fields.items())
 
 
 def compile_rule(name: str, pattern: str, kind: str, options: Effective) -> CompiledRule:
@@ -180,9 +189,7 @@ def parse_template(name: str, template: str, roles: dict[str, str]) -> list[Piec
         raise RuleError("the template ends with '/'", where=where, hint="end with the file name")
     for segment in _segments(pieces):
         if [p.text for p in segment] in (["."], [".."]):
-            raise RuleError(
-                f"'.' or '..' as a folder at position {segment[0].offset}", where=where
-            )
+            raise RuleError(f"'.' or '..' as a folder at position {segment[0].offset}", where=where)
     if "sku" not in seen:
         raise RuleError("the template has no {sku}", where=where, hint="e.g. {sku}_{role}.{ext}")
     last = _segments(pieces)[-1]

@@ -13,8 +13,9 @@ only when asked for, so matching 100,000 names stays cheap.
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,8 +36,8 @@ def check_sku(sku: str) -> str | None:
         return "the SKU contains '..'"
     if "/" in sku or "\\" in sku:
         return "the SKU contains a path separator"
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in sku):
-        return "the SKU contains a control character"
+    if not sku.isprintable():  # control, format (bidi overrides), line separators, ...
+        return "the SKU contains a control character (or an invisible format character)"
     if sku != sku.strip():
         return "the SKU starts or ends with a space"
     return None
@@ -61,11 +62,23 @@ class SkuIndex:
         found = self.exact.get(sku)
         if found is not None:
             return found
-        composed = unicodedata.normalize("NFC", sku)
-        found = self.exact.get(composed)
+        composed = sku if sku.isascii() else unicodedata.normalize("NFC", sku)
+        found = self.exact.get(composed) if composed is not sku else None
         if found is None and case_insensitive:
             found = self.folded.get(composed.casefold())
         return found
+
+
+# (group names, their fields, the SKU group, "every group is a plain field")
+_Groups = tuple[tuple[str, ...], tuple[str, ...], str, bool]
+_NO_GROUPS: _Groups = ((), (), "", False)
+
+
+def _groups(rule: CompiledRule, prefix: str = "") -> _Groups:
+    names = tuple(prefix + group for group in rule.fields)
+    targets = tuple(rule.fields.values())
+    plain = rule.kind == "template" and "ignore" not in targets
+    return names, targets, prefix + rule.sku_group, plain
 
 
 @dataclass(frozen=True)
@@ -82,7 +95,7 @@ class Attempt:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class MatchResult:
     """What the rules say about one file.
 
@@ -103,7 +116,9 @@ class MatchResult:
     sku_known: bool | None = None
     fields: dict[str, str] = field(default_factory=dict)  # raw groups, as extracted
     ignored: list[str] = field(default_factory=list)
-    _pending: list[tuple[int, str | None]] = field(default_factory=list, repr=False)
+    _winner: int | None = field(default=None, repr=False)
+    _upto: int | None = field(default=None, repr=False)  # rules tried: up to the winner
+    _notes: dict[int, str] = field(default_factory=dict, repr=False)
     _rules: tuple[CompiledRule, ...] = field(default=(), repr=False)
 
     @property
@@ -113,11 +128,12 @@ class MatchResult:
     @property
     def tried(self) -> list[Attempt]:
         """Rules tried before the outcome, each with why it did not place the file."""
-        attempts = []
-        for index, reason in self._pending:
-            rule = self._rules[index]
-            attempts.append(Attempt(rule.name, reason or explain_miss(rule, self.path)))
-        return attempts
+        upto = self._upto if self._upto is not None else (self._winner or 0)
+        return [
+            Attempt(rule.name, self._notes.get(number) or explain_miss(rule, self.path))
+            for number, rule in enumerate(self._rules[:upto])
+            if number != self._winner
+        ]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -198,6 +214,11 @@ class RuleSet:
         self.strict = bool(options.strict)
         self._index_source: object = None
         self._index: SkuIndex | None = None
+        self._combined = [_combine(self.rules, start) for start in range(len(self.rules))]
+        self._separate = [n for n, rule in enumerate(self.rules) if not _combinable(rule)]
+        # Group names inside the combined regexes: "r<number>_<group>".
+        self._prefixed = {n: _groups(rule, f"r{n}_") for n, rule in enumerate(self.rules)}
+        self._plain = {n: _groups(rule) for n, rule in enumerate(self.rules)}
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -220,90 +241,126 @@ class RuleSet:
         self, relative_path: str, known_skus: Iterable[str] | SkuIndex | None = None
     ) -> MatchResult:
         """Place one file given its path relative to the watched or ingested root."""
-        path = normalise_path(relative_path)
+        path = normalise_path(relative_path) if relative_path[:1] in "./" else relative_path
         index = self._sku_index(known_skus)
-        pending: list[tuple[int, str | None]] = []
-        fallback: MatchResult | None = None
-        fallback_pending = 0
+        notes: dict[int, str] = {}  # rules whose pattern matched but which did not place it
+        unknown: list[tuple[int, re.Match[str]]] = []  # matches naming an unknown SKU
         rejected: str | None = None
-        for number, rule in enumerate(self.rules):
-            subject = _subject(rule, path)
-            found = None
-            if subject is not None:
-                found = (
-                    rule.regex.fullmatch(subject) if rule.fullmatch else rule.regex.search(subject)
-                )
-            if found is None:
-                pending.append((number, None))
-                continue
-            result, miss = self._place(rule, found.groupdict(), path, index)
-            if result is None:
-                assert miss is not None
-                pending.append((number, miss.reason))
-                if miss.rejected_sku and rejected is None:
-                    rejected = miss.reason
-                continue
-            if result.sku_known is False and index is not None:
-                retry = self._retry_lazy(rule, subject, path, index)  # type: ignore[arg-type]
-                if retry is not None:
-                    result = retry
-            if result.sku_known is False and index is not None and fallback is None:
-                # Keep looking: a later rule may name a known product.
-                fallback, fallback_pending = result, len(pending)
-                pending.append((number, f"matched, but SKU {result.sku!r} is not a known product"))
-                continue
-            if result.sku_known is False and fallback is not None:
-                pending.append((number, f"matched, but SKU {result.sku!r} is not a known product"))
-                continue
-            if fallback is not None:
-                reason = f"rule {rule.name!r} matched ({fallback.rule!r} named an unknown SKU)"
-                result.reason = reason
-            result._pending, result._rules = pending, self.rules
-            return result
-        if fallback is not None:
-            # Every other rule was tried too (none named a known product): show them all.
-            fallback._pending = pending[:fallback_pending] + pending[fallback_pending + 1 :]
-            fallback._rules = self.rules
-            return fallback
+        count = len(self.rules)
+        number, found, groups = self._next_candidate(path, 0)
+        while found is not None:
+            rule = self.rules[number]
+            if index is not None:
+                known = self._known_match(number, found, groups, index)
+                if known is None:
+                    # Keep looking: a later rule may name a known product.
+                    sku = found.group(groups[2])
+                    notes[number] = f"matched, but SKU {sku!r} is not a known product"
+                    unknown.append((number, found, groups))
+                    number, found, groups = self._next_candidate(path, number + 1)
+                    continue
+                found, groups = known
+            result, miss = self._place(rule, found, groups, path, index)
+            if result is not None:
+                if unknown:
+                    first = self.rules[unknown[0][0]].name
+                    result.reason = f"rule {rule.name!r} matched ({first!r} named an unknown SKU)"
+                result._winner, result._notes, result._rules = number, notes, self.rules
+                return result
+            assert miss is not None
+            notes[number] = miss.reason
+            if miss.rejected_sku and rejected is None:
+                rejected = miss.reason
+            number, found, groups = self._next_candidate(path, number + 1)
+        for number, found, groups in unknown:  # no rule named a known product: first one stands
+            result, miss = self._place(self.rules[number], found, groups, path, index)
+            if result is not None:
+                del notes[number]
+                # Every other rule was tried too: show them all.
+                result._winner, result._notes, result._rules = number, notes, self.rules
+                result._upto = count
+                return result
+            assert miss is not None
+            notes[number] = miss.reason
+            if miss.rejected_sku and rejected is None:
+                rejected = miss.reason
+        action, reason = ("problem" if self.strict else "inbox"), "no filename rule matched"
         if rejected is not None:
-            return MatchResult(path, None, "problem", rejected, _pending=pending, _rules=self.rules)
-        action = "problem" if self.strict else "inbox"
-        return MatchResult(
-            path, None, action, "no filename rule matched", _pending=pending, _rules=self.rules
-        )
+            action, reason = "problem", rejected
+        return MatchResult(path, None, action, reason, _notes=notes, _rules=self.rules, _upto=count)
 
-    def _retry_lazy(
-        self, rule: CompiledRule, subject: str, path: str, index: SkuIndex
-    ) -> MatchResult | None:
-        """The greedy split named an unknown SKU; try the SKU taking as little as possible."""
+    def _known_match(
+        self, number: int, found: re.Match[str], groups: _Groups, index: SkuIndex
+    ) -> tuple[re.Match[str], _Groups] | None:
+        """The match naming a known SKU: the greedy split, or else the SKU taking as little
+        as possible (``{sku}_{ignore}``); None when neither names a known product."""
+        rule = self.rules[number]
+        case_insensitive = rule.options.case_insensitive
+        if index.lookup(found.group(groups[2]), case_insensitive) is not None:
+            return found, groups
         if rule.lazy_regex is None:
             return None
-        found = rule.lazy_regex.fullmatch(subject)
-        if found is None:
-            return None
-        result, _ = self._place(rule, found.groupdict(), path, index)
-        if result is not None and result.sku_known:
-            return result
+        lazy = rule.lazy_regex.fullmatch(found.string)
+        if lazy is not None and index.lookup(lazy.group("sku"), case_insensitive) is not None:
+            return lazy, self._plain[number]
         return None
+
+    def _next_candidate(self, path: str, start: int) -> tuple[int, re.Match[str] | None, _Groups]:
+        """The first rule from ``start`` on whose pattern matches ``path`` and its match: one
+        combined regex per scope finds it, instead of one regex call per rule."""
+        count = len(self.rules)
+        best, hit, groups = count, None, _NO_GROUPS
+        if start >= count:
+            return best, hit, groups
+        depth = path.count("/") + 1
+        for components, combined, numbers in self._combined[start]:
+            if components == 1:
+                subject = path.rpartition("/")[2]
+            elif components <= depth:
+                subject = "/".join(path.split("/")[-components:])
+            else:
+                continue
+            found = combined.fullmatch(subject)
+            if found is not None:
+                number = numbers[found.lastgroup]  # type: ignore[index]
+                if number < best:
+                    best, hit, groups = number, found, self._prefixed[number]
+        for number in self._separate:
+            if number < start:
+                continue
+            if number >= best:
+                break
+            rule = self.rules[number]
+            subject = _subject(rule, path)
+            if subject is not None:
+                found = rule.regex.search(subject)
+                if found is not None:
+                    return number, found, self._plain[number]
+        return best, hit, groups
 
     def _place(
         self,
         rule: CompiledRule,
-        groups: Mapping[str, str | None],
+        found: re.Match[str],
+        fields: _Groups,
         path: str,
         index: SkuIndex | None,
     ) -> tuple[MatchResult | None, _Miss | None]:
         """Turn a regex match into a result, or say why this match cannot be used."""
-        values: dict[str, str] = {}
+        names, targets, _sku_group, plain = fields
+        got = found.group(*names) if len(names) > 1 else (found.group(names[0]),)
         ignored: list[str] = []
-        for group, value in groups.items():
-            if value is None:
-                continue
-            target = rule.fields.get(group, "ignore")
-            if target == "ignore":
-                ignored.append(value)
-            else:
-                values[target] = value
+        if plain:  # every group is a field and always takes part (templates): one C call
+            values = dict(zip(targets, got, strict=True))
+        else:
+            values = {}
+            for target, value in zip(targets, got, strict=True):
+                if value is None:
+                    continue
+                if target == "ignore":
+                    ignored.append(value)
+                else:
+                    values[target] = value
         raw_sku = values.get("sku", "")
         problem = check_sku(raw_sku)
         if problem is not None:
@@ -370,3 +427,34 @@ def _normalise_locale(locale: str) -> str:
 def _extension(path: str) -> str | None:
     name = path.rpartition("/")[2]
     return name.rpartition(".")[2].lower() if "." in name else None
+
+
+_GROUP = re.compile(r"\(\?P<(\w+)>")
+
+
+def _combinable(rule: CompiledRule) -> bool:
+    # Regular expressions written by users stay separate (their group numbers and flags).
+    return rule.kind == "template" and rule.components is not None
+
+
+def _combine(
+    rules: tuple[CompiledRule, ...], start: int
+) -> list[tuple[int, re.Pattern[str], dict[str, int]]]:
+    """One alternation per scope of the template rules from ``start`` on, in rule order:
+    its first alternative that matches is the first rule that matches."""
+    by_scope: dict[int, list[int]] = {}
+    for number in range(start, len(rules)):
+        rule = rules[number]
+        if _combinable(rule):
+            by_scope.setdefault(rule.components, []).append(number)  # type: ignore[arg-type]
+    combined = []
+    for components, numbers in by_scope.items():
+        parts = []
+        for number in numbers:
+            body = _GROUP.sub(
+                lambda m, n=number: f"(?P<r{n}_{m.group(1)}>", rules[number].regex.pattern
+            )
+            parts.append(f"(?P<r{number}>{body})")
+        lookup = {f"r{number}": number for number in numbers}
+        combined.append((components, re.compile("|".join(parts)), lookup))
+    return combined

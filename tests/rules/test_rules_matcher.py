@@ -139,7 +139,9 @@ def test_case_sensitive_rule_does_not_fold_skus() -> None:
 def test_custom_role_aliases_per_rule_and_per_set() -> None:
     rule = one("{sku}_{role}.{ext}", role_aliases={"pk": "packshot"})
     assert rule.match("AB_pk.jpg").role == "packshot"
-    rule_set = build_ruleset([RuleSpec("r", "{sku}_{role}.{ext}")], {"role_aliases": {"v": "video"}})
+    rule_set = build_ruleset(
+        [RuleSpec("r", "{sku}_{role}.{ext}")], {"role_aliases": {"v": "video"}}
+    )
     assert rule_set.match("AB_v.mp4").role == "video"
 
 
@@ -153,7 +155,9 @@ def test_without_known_skus_the_first_match_wins() -> None:
 
 
 def test_python_regex_with_named_groups() -> None:
-    rule = one(r"^(?P<sku>[A-Z]+-\d+)__(?P<role>[a-z]+)(?:__(?P<locale>[a-z]{2}_[A-Z]{2}))?\.", "regex")
+    rule = one(
+        r"^(?P<sku>[A-Z]+-\d+)__(?P<role>[a-z]+)(?:__(?P<locale>[a-z]{2}_[A-Z]{2}))?\.", "regex"
+    )
     result = rule.match("WB-750__back__fr_FR.jpg")
     assert (result.sku, result.role, result.locale) == ("WB-750", "back", "fr_FR")
 

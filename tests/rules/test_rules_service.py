@@ -142,10 +142,26 @@ def test_cli_rules_add_regex_error_is_one_line_exit_1(run) -> None:
 
 
 def test_cli_rules_add_move_remove(run) -> None:
-    assert run("rules", "add", "ak", r"/^(?<sku>\w+)-(?<role>\w+)\.jpg$/i", "--regex",
-               "--unknown-sku", "create", "--strict", "--position", "2").exit_code == 0
+    assert (
+        run(
+            "rules",
+            "add",
+            "ak",
+            r"/^(?<sku>\w+)-(?<role>\w+)\.jpg$/i",
+            "--regex",
+            "--unknown-sku",
+            "create",
+            "--strict",
+            "--position",
+            "2",
+        ).exit_code
+        == 0
+    )
     rows = json.loads(run("rules", "list", "--json").output)
-    assert rows[1]["name"] == "ak" and rows[1]["options"] == {"strict": True, "unknown_sku": "create"}
+    assert rows[1]["name"] == "ak" and rows[1]["options"] == {
+        "strict": True,
+        "unknown_sku": "create",
+    }
     assert run("rules", "move", "ak", "1").exit_code == 0
     assert json.loads(run("rules", "list", "--json").output)[0]["name"] == "ak"
     assert run("rules", "remove", "ak").exit_code == 0
