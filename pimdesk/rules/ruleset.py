@@ -126,6 +126,27 @@ class MatchResult:
         return self.rule is not None
 
     @property
+    def unknown_sku(self) -> str:
+        """What to do with an unknown SKU: ``create`` a draft product or wait in the ``inbox``."""
+        return "create" if self.action == "create" else "inbox"
+
+    @property
+    def strict(self) -> bool:
+        """True when the outcome is a problem rather than an inbox item."""
+        return self.action == "problem"
+
+    @property
+    def explanation(self) -> str:
+        """One line: the rule and the fields, or why nothing placed the file."""
+        if not self.matched:
+            return self.reason
+        locale = f" locale={self.locale}" if self.locale else ""
+        return (
+            f"rule {self.rule!r}: sku={self.sku!r} role={self.role} "
+            f"position={self.position}{locale}"
+        )
+
+    @property
     def tried(self) -> list[Attempt]:
         """Rules tried before the outcome, each with why it did not place the file."""
         upto = self._upto if self._upto is not None else (self._winner or 0)

@@ -290,3 +290,11 @@ def test_decomposed_unicode_names_find_composed_skus() -> None:
     nfd = unicodedata.normalize("NFD", "Café-1_front.jpg")
     result = build_ruleset(DEFAULT_RULES).match(nfd, known_skus={"Café-1"})
     assert (result.sku, result.sku_known, result.action) == ("Café-1", True, "link")
+
+
+def test_result_tells_ingest_what_to_do_with_unknown_skus_and_problems() -> None:
+    create = one("{sku}.{ext}", unknown_sku="create").match("NEW-1.jpg", known_skus=KNOWN)
+    assert (create.unknown_sku, create.strict) == ("create", False)
+    assert create.explanation == "rule 'r': sku='NEW-1' role=main position=1"
+    problem = build_ruleset([RuleSpec("r", "{sku}_{role}.{ext}")], {"strict": True}).match("x.jpg")
+    assert problem.strict and problem.explanation == "no filename rule matched"
