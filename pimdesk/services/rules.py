@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pimdesk.assets import settings
 from pimdesk.catalog.models import FilenameRule, Product, ProductModel, Setting
 from pimdesk.errors import NotFoundError
 from pimdesk.events import Change
@@ -69,11 +70,7 @@ def _setting(session: Session) -> dict[str, Any]:
 
 
 def _store_setting(session: Session, value: dict[str, Any]) -> None:
-    row = session.get(Setting, SETTING_KEY)
-    if row is None:
-        session.add(Setting(key=SETTING_KEY, value=value))
-    else:
-        row.value = value
+    settings.put(session, SETTING_KEY, value)
 
 
 def seed_rules(session: Session) -> None:
