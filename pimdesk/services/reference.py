@@ -3,7 +3,6 @@ categories, locales, currencies and channels' scopes. Plain dataclasses in and o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +37,6 @@ from pimdesk.events import Change
 from pimdesk.importexport.columns import PROPERTY_COLUMNS, valid_code
 from pimdesk.library import Library
 
-_OPTION_CODE = re.compile(r"^[A-Za-z0-9_]+$")
 AXIS_TYPES = ("simpleselect", "boolean", "metric")
 
 
@@ -47,10 +45,6 @@ class CategoryInfo:
     code: str
     parent: str | None
     labels: dict[str, Any]
-
-
-def valid_option_code(code: str) -> bool:
-    return bool(_OPTION_CODE.match(code))
 
 
 def context(library: Library) -> CatalogContext:
@@ -141,9 +135,9 @@ def add_options(
     added = []
     order = len(existing)
     for code, labels in options:
-        if not valid_option_code(code):
-            raise ValidationError(f"{code!r} is not a valid option code", where=attribute_code)
-        if code in existing:
+        if code in existing or not valid_code(code):
+            if not valid_code(code):
+                raise ValidationError(f"{code!r} is not a valid option code", where=attribute_code)
             continue
         order += 1
         attribute.options.append(AttributeOption(code=code, labels=dict(labels), sort_order=order))

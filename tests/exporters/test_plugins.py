@@ -15,8 +15,6 @@ from pimdesk.channels.api import API_VERSION, Exporter
 BUILTINS = {
     "shopify_csv": "pimdesk.channels.exporters.shopify:ShopifyCsvExporter",
     "storefront": "pimdesk.channels.exporters.storefront:StorefrontExporter",
-    "woocommerce_csv": "pimdesk.channels.exporters.woocommerce:WooCommerceCsvExporter",
-    "google_merchant": "pimdesk.channels.exporters.google:GoogleMerchantExporter",
 }
 
 

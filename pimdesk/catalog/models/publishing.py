@@ -12,7 +12,11 @@ from pimdesk.catalog.db import Base, utcnow
 
 
 class PublishedListing(Base):
-    """The last successful publish of one product to one channel."""
+    """The last successful publish of one product to one channel.
+
+    ``product_id`` deliberately has no foreign key: when a product is deleted its row stays,
+    so the next publish knows the SKU to withdraw from the channel.
+    """
 
     __tablename__ = "published_listing"
     __table_args__ = (Index("ix_published_listing_product", "product_id"),)
@@ -20,9 +24,8 @@ class PublishedListing(Base):
     channel_id: Mapped[int] = mapped_column(
         ForeignKey("channel.id", ondelete="CASCADE"), primary_key=True
     )
-    product_id: Mapped[int] = mapped_column(
-        ForeignKey("product.id", ondelete="CASCADE"), primary_key=True
-    )
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(255), default="")
     fingerprint: Mapped[str] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

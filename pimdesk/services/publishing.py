@@ -1,0 +1,838 @@
+"""Channels and publishing: the use-cases the CLI, the watcher and the GUI share.
+
+``publish_channel`` validates first (required fields, limits, GTINs, image sizes, white
+backgrounds), renders, then lets the exporter write every live listing (feeds are full
+replacements; each file atomically). Blocked products are left out and reported, the rest
+publish; products that left the channel are withdrawn. Each run is logged in
+``publish_run`` and the state of each (channel, product) in ``published_listing``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, insert, select, update
+
+from pimdesk.catalog.models import Attribute, Channel, Family, PublishedListing, PublishRun
+from pimdesk.channels import mapping
+from pimdesk.channels.api import CancelToken, Exporter, PublishResult, SettingSpec
+from pimdesk.channels.listing_cache import forget, listing_cache
+from pimdesk.channels.listings import (
+    COMMON_SETTINGS,
+    BuiltListing,
+    ChannelSetup,
+    ListingBuilder,
+    as_bool,
+    load_setup,
+    setup_from_channel,
+)
+from pimdesk.channels.output import check_base_url
+from pimdesk.channels.registry import registry_for
+from pimdesk.channels.tracking import Candidates, check_expiry, find_candidates
+from pimdesk.channels.validation import validate_built
+from pimdesk.errors import NotFoundError, PimdeskError, ValidationError
+from pimdesk.events import Change
+from pimdesk.renditions import naming
+from pimdesk.renditions.cache import rendition_cache
+from pimdesk.renditions.profiles import get_profile
+
+if TYPE_CHECKING:
+    from pimdesk.library import Library
+
+Progress = Callable[[int, int], None]
+MODES = ("changed", "all")
+RUN_HISTORY_LIMIT = 50
+
+
+class PublishError(PimdeskError):
+    """A publish that could not write its output; the previous output is unchanged."""
+
+
+# -- plain data returned to the front ends ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelCounts:
+    published: int
+    waiting: int
+    never_published: int
+    withdraw: int
+    blocked: int
+
+
+@dataclass(frozen=True)
+class ChannelSummary:
+    code: str
+    label: str
+    exporter: str | None
+    locale: str | None
+    currency: str | None
+    auto_publish: bool
+    problem: str | None  # why the channel cannot publish (no exporter, broken plugin)
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    field: str
+    label: str
+    source: str | None
+    origin: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class ChannelDetail:
+    code: str
+    label: str
+    exporter: str | None
+    locales: list[str]
+    currencies: list[str]
+    category_tree: str | None
+    settings: dict[str, Any]
+    settings_spec: list[dict[str, Any]]
+    fields: list[FieldRow]
+    unfilled_fields: list[str]
+    counts: ChannelCounts | None
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class BlockedListing:
+    sku: str
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class ListingState:
+    sku: str
+    product_id: int
+    state: str  # published | waiting | never_published | withdraw | blocked
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PublishReport:
+    channel: str
+    mode: str
+    dry_run: bool
+    result: str  # ok | partial | failed | nothing
+    run_id: int | None = None
+    published: list[str] = field(default_factory=list)  # new or changed listings written
+    unchanged: int = 0
+    withdrawn: list[str] = field(default_factory=list)
+    blocked: list[BlockedListing] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: int
+    channel: str
+    mode: str
+    result: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    published: int
+    withdrawn: int
+    blocked: int
+    products: list[str]
+    versions: list[int]
+    errors: list[str]
+
+
+# -- channels -----------------------------------------------------------------------------
+
+
+def _channel(session: Any, code: str) -> Channel:
+    channel = session.scalar(select(Channel).where(Channel.code == code))
+    if channel is None:
+        raise NotFoundError(f"no channel {code!r}", where=code, hint="see 'pimdesk channels list'")
+    return channel
+
+
+def parse_setting(spec: SettingSpec | None, key: str, raw: Any) -> Any:
+    """One ``key=value`` from the CLI or a form, checked and typed by the exporter's spec."""
+    if key == "auto_publish":
+        return as_bool(raw)
+    if key == "rendition_profile":
+        return get_profile(str(raw)).name if raw else None
+    if key == "image_name_template":
+        naming.check_template(str(raw))
+        return str(raw)
+    if spec is None:
+        return raw
+    text = str(raw).strip() if raw is not None else ""
+    where = f"setting {key!r}"
+    if spec.type == "bool":
+        if text.lower() not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+            raise ValidationError(f"{text!r} is not true or false", where=where)
+        return as_bool(text)
+    if spec.type == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValidationError(f"{text!r} is not a whole number", where=where) from None
+    if spec.type == "choice":
+        if text not in spec.choices:
+            raise ValidationError(
+                f"{text!r} is not allowed", where=where, hint=f"choose {', '.join(spec.choices)}"
+            )
+        return text
+    if spec.type == "path":
+        if not text:
+            return None
+        path = Path(text).expanduser()
+        return str(path.resolve() if not path.is_absolute() else path)
+    if spec.type == "url" or key == "base_url":
+        return check_base_url(text, setting=key) if text else ""
+    if "template" in key and text:
+        naming.check_template(text)
+    return text
+
+
+def _apply_settings(
+    exporter: type[Exporter], current: dict[str, Any], changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    specs = {spec.key: spec for spec in exporter.settings_spec}
+    result = dict(current)
+    for key, raw in changes.items():
+        if key not in specs and key not in COMMON_SETTINGS:
+            known = ", ".join([*specs, *COMMON_SETTINGS])
+            raise ValidationError(
+                f"the {exporter.name} exporter has no setting {key!r}",
+                where=f"setting {key!r}",
+                hint=f"its settings: {known}",
+            )
+        value = parse_setting(specs.get(key), key, raw)
+        if value is None or value == "":
+            result.pop(key, None)
+        else:
+            result[key] = value
+    return result
+
+
+def _check_required(exporter: type[Exporter], settings: dict[str, Any], code: str) -> None:
+    for spec in exporter.settings_spec:
+        if spec.required and settings.get(spec.key) in (None, ""):
+            raise ValidationError(
+                f"the {exporter.name} exporter needs the setting {spec.key!r} ({spec.label})",
+                where=f"channel {code!r}",
+                hint=f"add --set {spec.key}=...",
+            )
+
+
+def add_channel(
+    library: Library,
+    code: str,
+    *,
+    exporter: str,
+    label: str | None = None,
+    locale: str | None = None,
+    currency: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> ChannelDetail:
+    """Create a channel publishing through ``exporter``, with checked settings."""
+    if not code or not all(c.isalnum() or c in "_-" for c in code):
+        raise ValidationError(
+            "a channel code uses letters, digits, '_' and '-' only", where=f"channel {code!r}"
+        )
+    cls = registry_for(library).get(exporter)
+    with library.session() as s:
+        if s.scalar(select(Channel.id).where(Channel.code == code)) is not None:
+            raise ValidationError(
+                "a channel with this code exists",
+                where=f"channel {code!r}",
+                hint="use 'pimdesk channels set' to change it",
+            )
+        defaults = {
+            spec.key: spec.default for spec in cls.settings_spec if spec.default is not None
+        }
+        values = _apply_settings(cls, defaults, settings or {})
+        _check_required(cls, values, code)
+        default_locale = s.scalar(select(Channel.locales).where(Channel.code == "ecommerce"))
+        channel = Channel(
+            code=code,
+            label=label or cls.label,
+            locales=[locale] if locale else list(default_locale or ["en_US"]),
+            currencies=[currency] if currency else ["USD"],
+            exporter=exporter,
+            settings=values,
+            field_map={},
+        )
+        s.add(channel)
+    library.emit(Change("channel", channel_codes=frozenset({code})))
+    return show_channel(library, code, with_counts=False)
+
+
+SPECIAL_KEYS = ("label", "locale", "currency", "exporter", "category_tree")
+
+
+def set_channel(library: Library, code: str, changes: Mapping[str, Any]) -> ChannelDetail:
+    """Change settings (and ``label``, ``locale``, ``currency``, ``exporter``,
+    ``category_tree``) of a channel; the exporter's settings_spec checks every value."""
+    registry = registry_for(library)
+    with library.session() as s:
+        channel = _channel(s, code)
+        special = {k: v for k, v in changes.items() if k in SPECIAL_KEYS}
+        rest = {k: v for k, v in changes.items() if k not in SPECIAL_KEYS}
+        if "exporter" in special:
+            registry.get(str(special["exporter"]))
+            channel.exporter = str(special["exporter"])
+        if "label" in special:
+            channel.label = str(special["label"])
+        if "locale" in special:
+            channel.locales = [str(special["locale"])]
+        if "currency" in special:
+            channel.currencies = [str(special["currency"]).upper()]
+        if "category_tree" in special:
+            channel.category_tree = str(special["category_tree"]) or None
+        if rest:
+            if not channel.exporter:
+                raise ValidationError(
+                    "the channel has no exporter",
+                    where=f"channel {code!r}",
+                    hint="set exporter=NAME",
+                )
+            cls = registry.get(channel.exporter)
+            channel.settings = _apply_settings(cls, dict(channel.settings or {}), rest)
+    forget(library, code)
+    library.emit(Change("channel", channel_codes=frozenset({code})))
+    return show_channel(library, code, with_counts=False)
+
+
+def map_field(library: Library, code: str, field_name: str, source: str) -> FieldRow:
+    """Point one channel field at an attribute or a property (``""`` leaves it unfilled,
+    ``@default`` returns to the exporter's default)."""
+    registry = registry_for(library)
+    with library.session() as s:
+        channel = _channel(s, code)
+        if not channel.exporter:
+            raise ValidationError("the channel has no exporter", where=f"channel {code!r}")
+        cls = registry.get(channel.exporter)
+        spec = mapping.check_field(cls.fields_spec, field_name, channel.exporter)
+        attributes = set(s.scalars(select(Attribute.code)))
+        field_map = dict(channel.field_map or {})
+        if source == "@default":
+            field_map.pop(field_name, None)
+        else:
+            mapping.check_source(source, attributes, field=field_name)
+            field_map[field_name] = source
+        channel.field_map = field_map
+        row = next(
+            r for r in mapping.describe_map(cls.fields_spec, field_map) if r.name == spec.name
+        )
+    forget(library, code)
+    library.emit(Change("channel", channel_codes=frozenset({code})))
+    return FieldRow(row.name, row.label, row.source, row.origin, row.required)
+
+
+def list_channels(library: Library) -> tuple[list[ChannelSummary], list[str]]:
+    """Every channel, and the exporter plugins that failed to load (as readable lines)."""
+    registry = registry_for(library)
+    out = []
+    with library.session() as s:
+        for channel in s.scalars(select(Channel).order_by(Channel.code)):
+            problem = None
+            if not channel.exporter:
+                problem = "no exporter"
+            elif channel.exporter not in registry:
+                try:
+                    registry.get(channel.exporter)
+                except PimdeskError as exc:
+                    problem = exc.message
+            out.append(
+                ChannelSummary(
+                    code=channel.code,
+                    label=channel.label,
+                    exporter=channel.exporter,
+                    locale=(channel.locales or [None])[0],
+                    currency=(channel.currencies or [None])[0],
+                    auto_publish=as_bool((channel.settings or {}).get("auto_publish")),
+                    problem=problem,
+                )
+            )
+    return out, [str(p) for p in registry.problems]
+
+
+def show_channel(library: Library, code: str, *, with_counts: bool = True) -> ChannelDetail:
+    registry = registry_for(library)
+    with library.session() as s:
+        channel = _channel(s, code)
+        attributes = set(s.scalars(select(Attribute.code)))
+        problem = None
+        specs: list[dict[str, Any]] = []
+        rows: list[FieldRow] = []
+        unfilled: list[str] = []
+        if not channel.exporter:
+            problem = "no exporter"
+        else:
+            try:
+                cls = registry.get(channel.exporter)
+            except PimdeskError as exc:
+                problem = exc.message
+            else:
+                specs = [asdict(spec) for spec in cls.settings_spec]
+                rows = [
+                    FieldRow(r.name, r.label, r.source, r.origin, r.required)
+                    for r in mapping.describe_map(cls.fields_spec, channel.field_map or {})
+                ]
+                unfilled = mapping.unfilled_sources(
+                    cls.fields_spec, channel.field_map or {}, attributes
+                )
+        detail = ChannelDetail(
+            code=channel.code,
+            label=channel.label,
+            exporter=channel.exporter,
+            locales=list(channel.locales or []),
+            currencies=list(channel.currencies or []),
+            category_tree=channel.category_tree,
+            settings=dict(channel.settings or {}),
+            settings_spec=specs,
+            fields=rows,
+            unfilled_fields=unfilled,
+            counts=None,
+            problem=problem,
+        )
+    if with_counts and problem is None:
+        counts = channel_counts(library, code)
+        detail = ChannelDetail(**{**asdict(detail), "fields": rows, "counts": counts})
+    return detail
+
+
+# -- tracking -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    setup: ChannelSetup
+    candidates: Candidates
+    entries: dict[int, BuiltListing]  # every live product's listing (cached or built)
+    rebuilt: set[int]
+
+
+def _family_requirements(session: Any, channel_code: str) -> dict[str, tuple[list[str], list[str]]]:
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for code, req, img in session.execute(
+        select(Family.code, Family.requirements, Family.image_requirements)
+    ):
+        out[code] = (
+            list((req or {}).get(channel_code, [])),
+            list((img or {}).get(channel_code, [])),
+        )
+    return out
+
+
+def _plan(
+    library: Library,
+    session: Any,
+    setup: ChannelSetup,
+    *,
+    build: str,  # "all" | "live" (every live product, cache used) | "candidates"
+    at: dt.datetime | None = None,
+) -> _Plan:
+    candidates = find_candidates(session, setup)
+    cache = listing_cache(library, setup.code, setup.config_hash)
+    if build == "candidates":
+        wanted = set(candidates.changed) | set(candidates.never)
+        reuse: dict[int, BuiltListing] = {}
+    else:
+        wanted = set()
+        reuse = {}
+        for pid, product in candidates.live.items():
+            entry = None if build == "all" else cache.valid(pid, product.revision)
+            if entry is None:
+                wanted.add(pid)
+            else:
+                reuse[pid] = entry
+    names = naming.UniqueNames()
+    for entry in sorted(reuse.values(), key=lambda e: e.sku):
+        for image in entry.listing.images:
+            names.take(image.filename)
+    builder = ListingBuilder(session, setup, rendition_cache(library), at=at, names=names)
+    built = builder.build(wanted)
+    if built:
+        attribute_types = dict(session.execute(select(Attribute.code, Attribute.type)).all())
+        validate_built(
+            setup,
+            setup.exporter(),
+            list(built.values()),
+            attribute_types=attribute_types,
+            family_requirements=_family_requirements(session, setup.code),
+        )
+    entries = {**reuse, **built}
+    if build != "candidates":
+        cache.entries = {pid: entries[pid] for pid in candidates.live if pid in entries}
+    return _Plan(setup, candidates, entries, set(built))
+
+
+def listing_states(library: Library, code: str) -> list[ListingState]:
+    """Waiting, never-published, to-withdraw and blocked listings (fingerprints computed
+    only for products whose revision moved on since their last publish)."""
+    registry = registry_for(library)
+    with library.session() as s:
+        setup = load_setup(s, registry, code)
+        plan = _plan(library, s, setup, build="candidates")
+    return _states(plan)
+
+
+def _states(plan: _Plan) -> list[ListingState]:
+    out: list[ListingState] = []
+    published = plan.candidates.published
+    for pid, entry in sorted(plan.entries.items(), key=lambda kv: kv[1].sku):
+        if entry.blocked:
+            reasons = [f"{i.field}: {i.message}" for i in entry.issues if i.blocking]
+            out.append(ListingState(entry.sku, pid, "blocked", reasons))
+        elif pid not in published:
+            out.append(ListingState(entry.sku, pid, "never_published"))
+        elif published[pid].fingerprint != entry.fingerprint:
+            out.append(ListingState(entry.sku, pid, "waiting"))
+    for row in plan.candidates.withdraw:
+        out.append(ListingState(row.sku, row.product_id, "withdraw"))
+    return out
+
+
+def channel_counts(library: Library, code: str) -> ChannelCounts:
+    states = listing_states(library, code)
+    by_state: dict[str, int] = {}
+    for state in states:
+        by_state[state.state] = by_state.get(state.state, 0) + 1
+    registry = registry_for(library)
+    with library.session() as s:
+        setup = load_setup(s, registry, code)
+        candidates = find_candidates(s, setup)
+    waiting_ids = {st.product_id for st in states if st.state in ("waiting", "blocked")}
+    published = sum(
+        1 for pid in candidates.published if pid in candidates.live and pid not in waiting_ids
+    )
+    return ChannelCounts(
+        published=published,
+        waiting=by_state.get("waiting", 0),
+        never_published=by_state.get("never_published", 0),
+        withdraw=by_state.get("withdraw", 0),
+        blocked=by_state.get("blocked", 0),
+    )
+
+
+def check_rights_expiry(library: Library, now: dt.datetime | None = None) -> set[int]:
+    """Bump the products whose images' rights expired or started since the last check."""
+    with library.session() as s:
+        touched = check_expiry(s, now)
+    if touched:
+        library.emit(Change("rights", product_ids=frozenset(touched), detail="expiry check"))
+    return touched
+
+
+# -- publishing ---------------------------------------------------------------------------
+
+_LOCKS: weakref.WeakKeyDictionary[Any, dict[str, threading.Lock]] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _channel_lock(library: Library, code: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(library, {}).setdefault(code, threading.Lock())
+
+
+def publish_channel(
+    library: Library,
+    code: str,
+    *,
+    mode: str = "changed",
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+    run_mode: str | None = None,
+) -> PublishReport:
+    """Publish channel ``code``: ``changed`` writes the feed when anything is waiting,
+    ``all`` rebuilds every listing and always writes. See the module docstring."""
+    if mode not in MODES:
+        raise ValidationError(f"unknown publish mode {mode!r}", hint="use changed or all")
+    with _channel_lock(library, code):
+        return _publish(library, code, mode, dry_run, progress, cancel, run_mode or mode)
+
+
+def _publish(
+    library: Library,
+    code: str,
+    mode: str,
+    dry_run: bool,
+    progress: Progress | None,
+    cancel: CancelToken | None,
+    run_mode: str,
+) -> PublishReport:
+    started = time.perf_counter()
+    registry = registry_for(library)
+    with library.session() as s:
+        setup = load_setup(s, registry, code)
+        plan = _plan(library, s, setup, build="all" if mode == "all" else "live")
+    candidates = plan.candidates
+    report = PublishReport(channel=code, mode=mode, dry_run=dry_run, result="ok")
+    live_entries = [plan.entries[pid] for pid in candidates.live if pid in plan.entries]
+    live_entries.sort(key=lambda e: e.sku)
+    feed = [e for e in live_entries if not e.blocked]
+    report.blocked = [
+        BlockedListing(e.sku, [f"{i.field}: {i.message}" for i in e.issues if i.blocking])
+        for e in live_entries
+        if e.blocked
+    ]
+    for entry in live_entries:
+        report.warnings.extend(str(i) for i in entry.issues if not i.blocking)
+    published = candidates.published
+    changed = [
+        e
+        for e in feed
+        if e.product_id not in published or published[e.product_id].fingerprint != e.fingerprint
+    ]
+    report.published = [e.sku for e in changed]
+    report.unchanged = len(feed) - len(changed)
+    blocked_ids = {e.product_id for e in live_entries if e.blocked}
+    gone = [row for row in candidates.withdraw] + [
+        published[pid] for pid in blocked_ids if pid in published
+    ]
+    report.withdrawn = sorted(row.sku for row in gone)
+    if report.blocked:
+        report.result = "partial"
+    stale = [
+        e
+        for e in feed
+        if e.product_id in published
+        and e not in changed
+        and published[e.product_id].revision != e.revision
+    ]
+    if dry_run:
+        report.seconds = time.perf_counter() - started
+        return report
+    if mode == "changed" and not changed and not gone:
+        if stale:
+            _refresh_revisions(library, setup.id, stale)
+        report.result = "nothing" if not report.blocked else "partial"
+        report.seconds = time.perf_counter() - started
+        return report
+
+    with library.session() as s:
+        # a run still "running" here was killed: say so in the history
+        s.execute(
+            update(PublishRun)
+            .where(PublishRun.channel_id == setup.id, PublishRun.result == "running")
+            .values(result="interrupted")
+        )
+        run = PublishRun(channel_id=setup.id, mode=run_mode, result="running")
+        s.add(run)
+        s.flush()
+        run_id = run.id
+    report.run_id = run_id
+    exporter = setup.exporter()
+    try:
+        result = exporter.publish(
+            [e.listing for e in feed],
+            report.withdrawn,
+            progress or (lambda _d, _t: None),
+            cancel or CancelToken(),
+        )
+    except Exception as exc:
+        message = str(exc) if isinstance(exc, PimdeskError) else f"{type(exc).__name__}: {exc}"
+        report.result = "failed"
+        report.errors.append(message)
+        _finish_run(library, run_id, report, feed, [])
+        report.seconds = time.perf_counter() - started
+        if isinstance(exc, PimdeskError):
+            raise PublishError(
+                f"publishing {code} failed, the previous output is unchanged: {exc.message}",
+                where=exc.where,
+                hint=exc.hint,
+            ) from exc
+        raise PublishError(
+            f"publishing {code} failed, the previous output is unchanged: {message}",
+            hint="this looks like a bug in the exporter; the run is in 'pimdesk publish --history'",
+        ) from exc
+    report.files = [str(p) for p in result.files]
+    report.warnings.extend(result.warnings)
+    _record(library, setup.id, run_id, feed, gone, result)
+    _finish_run(library, run_id, report, feed, changed)
+    listing_cache(library, code, setup.config_hash).save()
+    report.seconds = time.perf_counter() - started
+    library.emit(
+        Change(
+            "publish",
+            product_ids=frozenset(e.product_id for e in changed),
+            channel_codes=frozenset({code}),
+            detail=f"{len(changed)} published, {len(gone)} withdrawn",
+        )
+    )
+    return report
+
+
+def _refresh_revisions(library: Library, channel_id: int, entries: Sequence[BuiltListing]) -> None:
+    """Listings whose revision moved but whose fingerprint did not: nothing to write, but
+    remember the revision so they stop being candidates."""
+    with library.session() as s:
+        s.execute(
+            update(PublishedListing),
+            [
+                {"channel_id": channel_id, "product_id": e.product_id, "revision": e.revision}
+                for e in entries
+            ],
+        )
+
+
+def _record(
+    library: Library,
+    channel_id: int,
+    run_id: int,
+    feed: Sequence[BuiltListing],
+    gone: Sequence[Any],
+    result: PublishResult,
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with library.session() as s:
+        existing = dict(
+            s.execute(
+                select(PublishedListing.product_id, PublishedListing.fingerprint).where(
+                    PublishedListing.channel_id == channel_id
+                )
+            ).all()
+        )
+        gone_ids = [row.product_id for row in gone]
+        for start in range(0, len(gone_ids), 900):
+            s.execute(
+                delete(PublishedListing).where(
+                    PublishedListing.channel_id == channel_id,
+                    PublishedListing.product_id.in_(gone_ids[start : start + 900]),
+                )
+            )
+        inserts, updates = [], []
+        for e in feed:
+            row = {
+                "channel_id": channel_id,
+                "product_id": e.product_id,
+                "sku": e.sku,
+                "fingerprint": e.fingerprint,
+                "revision": e.revision,
+                "published_at": now,
+                "remote_id": result.remote_ids.get(e.sku),
+                "versions": list(e.versions),
+                "run_id": run_id,
+            }
+            if e.product_id not in existing:
+                inserts.append(row)
+            elif existing[e.product_id] != e.fingerprint:
+                updates.append(row)
+            else:
+                updates.append(
+                    {
+                        "channel_id": channel_id,
+                        "product_id": e.product_id,
+                        "revision": e.revision,
+                        "remote_id": row["remote_id"],
+                    }
+                )
+        if inserts:
+            s.execute(insert(PublishedListing), inserts)
+        full = [u for u in updates if "fingerprint" in u]
+        light = [u for u in updates if "fingerprint" not in u]
+        if full:
+            s.execute(update(PublishedListing), full)
+        if light:
+            s.execute(update(PublishedListing), light)
+
+
+def _finish_run(
+    library: Library,
+    run_id: int,
+    report: PublishReport,
+    feed: Sequence[BuiltListing],
+    changed: Sequence[BuiltListing],
+) -> None:
+    with library.session() as s:
+        run = s.get(PublishRun, run_id)
+        if run is None:
+            return
+        run.finished_at = dt.datetime.now(dt.UTC)
+        run.result = report.result
+        run.published = len(changed)
+        run.withdrawn = len(report.withdrawn)
+        run.blocked = len(report.blocked)
+        run.details = {
+            "products": [e.sku for e in changed][:1000],
+            "listed": len(feed),
+            "versions": sorted({v for e in changed for v in e.versions})[:5000],
+            "withdrawn": report.withdrawn[:1000],
+            "blocked": [{"sku": b.sku, "reasons": b.reasons} for b in report.blocked][:1000],
+            "errors": report.errors,
+            "files": report.files[:100],
+        }
+
+
+def publish_history(library: Library, code: str, limit: int = RUN_HISTORY_LIMIT) -> list[RunInfo]:
+    """The channel's publish runs, newest first."""
+    with library.session() as s:
+        channel = _channel(s, code)
+        runs = s.scalars(
+            select(PublishRun)
+            .where(PublishRun.channel_id == channel.id)
+            .order_by(PublishRun.id.desc())
+            .limit(limit)
+        )
+        return [
+            RunInfo(
+                id=run.id,
+                channel=code,
+                mode=run.mode,
+                result=run.result,
+                started_at=run.started_at,
+                finished_at=run.finished_at,
+                published=run.published,
+                withdrawn=run.withdrawn,
+                blocked=run.blocked,
+                products=list((run.details or {}).get("products", [])),
+                versions=list((run.details or {}).get("versions", [])),
+                errors=list((run.details or {}).get("errors", [])),
+            )
+            for run in runs
+        ]
+
+
+def auto_publish_channels(library: Library) -> list[str]:
+    """Codes of channels with ``auto_publish`` on and a usable exporter."""
+    registry = registry_for(library)
+    with library.session() as s:
+        rows = s.execute(select(Channel.code, Channel.exporter, Channel.settings)).all()
+    return [
+        code
+        for code, exporter, settings in rows
+        if exporter and exporter in registry and as_bool((settings or {}).get("auto_publish"))
+    ]
+
+
+__all__ = [
+    "ChannelCounts",
+    "ChannelDetail",
+    "ChannelSummary",
+    "PublishError",
+    "PublishReport",
+    "add_channel",
+    "auto_publish_channels",
+    "channel_counts",
+    "check_rights_expiry",
+    "list_channels",
+    "listing_states",
+    "map_field",
+    "publish_channel",
+    "publish_history",
+    "set_channel",
+    "setup_from_channel",
+    "show_channel",
+]

@@ -1,0 +1,65 @@
+"""The channel commands and publish from the command line: exit codes, --json shapes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pimdesk.cli import cli
+from pimdesk.library import Library
+
+
+def run(library: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--library", str(library), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_channels_and_publish_from_the_cli(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    out = tmp_path / "out"
+    out.mkdir()
+    Library.open(root).close()
+    base = "base_url=https://cdn.example.com/img/"
+    code, _, err = run(root, "channels", "add", "shop", "--exporter", "shopify_csv",
+                       "--set", f"output={out}", "--set", base)  # fmt: skip
+    assert code == 0, err
+    code, stdout, _ = run(root, "channels", "list", "--json")
+    data = json.loads(stdout)
+    assert {c["code"] for c in data["channels"]} >= {"shop", "ecommerce"}
+    assert isinstance(data["plugin_problems"], list)
+    code, stdout, _ = run(root, "channels", "map", "shop", "vendor", "@family", "--json")
+    assert code == 0 and json.loads(stdout)["source"] == "@family"
+    code, stdout, _ = run(root, "channels", "show", "shop", "--json")
+    detail = json.loads(stdout)
+    vendor = next(f for f in detail["fields"] if f["field"] == "vendor")
+    assert vendor == {**vendor, "source": "@family", "origin": "mapped"}
+    assert detail["counts"]["published"] == 0
+
+    from pimdesk.services import products
+
+    with Library.open(root) as lib:
+        products.create_product(lib, "TOTE-1", values={"name-en_US": "Tote", "price-USD": "30"})
+    code, stdout, err = run(root, "publish", "shop", "--json")
+    assert code == 0, err
+    report = json.loads(stdout)
+    assert report["published"] == ["TOTE-1"] and report["result"] == "ok"
+    assert "TOTE-1" in (out / "products.csv").read_text(encoding="utf-8")
+    code, stdout, _ = run(root, "publish", "--history", "shop", "--json")
+    runs = json.loads(stdout)["runs"]
+    assert runs[0]["result"] == "ok" and runs[0]["products"] == ["TOTE-1"]
+
+
+def test_cli_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    Library.open(root).close()
+    code, _, err = run(root, "channels", "add", "x", "--exporter", "no_such_exporter")
+    assert code == 1 and "no exporter named 'no_such_exporter'" in err
+    code, _, err = run(root, "channels", "add", "x", "--exporter", "shopify_csv",
+                       "--set", f"output={tmp_path}", "--set", "base_url=../../etc")  # fmt: skip
+    assert code == 1 and "leave the output folder" in err
+    code, _, err = run(root, "publish", "nope")
+    assert code == 1 and "no channel 'nope'" in err
+    code, _, err = run(root, "channels", "set", "ecommerce", "novalue")
+    assert code == 2
