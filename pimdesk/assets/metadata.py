@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 
 def _clean(value: Any) -> Any:
     """Make a tag value JSON-safe and short: text stripped of NULs, ratios as floats."""
+    if value is None:
+        return None
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if isinstance(value, str):

@@ -130,6 +130,34 @@ class Writer:
             row.reason, row.sha256, row.seen_at = reason, sha256, utcnow()
         return oc.FileOutcome(path=path, outcome=oc.PROBLEM, reason=reason)
 
+    def rematch(self, asset: Asset) -> oc.FileOutcome:
+        """Run the rules again on an inbox asset: link it, or make it the next version of the
+        asset already in its slot, or keep it waiting with the (new) reason."""
+        meta = asset.metadata_ or {}
+        relative = str(meta.get("match_path") or meta.get("original_name") or asset.title)
+        latest = max(asset.versions, key=lambda v: v.number)
+        match = self.matcher(relative, self.products.skus)
+        slot = self._resolve_slot(match) if match.matched else None
+        if isinstance(slot, int):
+            holder = self._slot_asset(slot, match)
+            if holder is None:
+                self._link(asset, slot, match)
+                return self._outcome(latest.source_path, oc.RELINKED, latest, match, "linked")
+            if holder.id != asset.id:
+                version = latest
+                if not any(v.sha256 == latest.sha256 for v in holder.versions):
+                    version = self._add_version(holder, _result_from(latest, asset.kind))
+                    version.approval = latest.approval
+                else:
+                    version = next(v for v in holder.versions if v.sha256 == latest.sha256)
+                self.session.delete(asset)
+                self.session.flush()
+                self.asset_ids.add(holder.id)
+                return self._outcome(latest.source_path, oc.NEW_VERSION, version, match)
+        reason = slot if isinstance(slot, str) else (match.reason or "no filename rule matched")
+        asset.inbox_reason = reason.lstrip("!")
+        return self._outcome(latest.source_path, oc.UNMATCHED, latest, match, asset.inbox_reason)
+
     # -- decisions ----------------------------------------------------------------------
 
     def _moved(self, result: FileResult, version: AssetVersion, match: FileMatch) -> oc.FileOutcome:
@@ -332,3 +360,21 @@ def _copy_metadata(result: FileResult, known: AssetVersion) -> None:
     result.color_profile = known.color_profile
     result.exif = dict(known.exif or {})
     result.kind = known.asset.kind
+
+
+def _result_from(version: AssetVersion, kind: str) -> FileResult:
+    """A version row as a worker result (to record the same bytes elsewhere)."""
+    return FileResult(
+        path=version.source_path,
+        sha256=version.sha256,
+        size=version.size,
+        mtime=version.source_mtime,
+        format=version.format,
+        kind=kind,
+        extension=version.extension,
+        width=version.width,
+        height=version.height,
+        color_profile=version.color_profile,
+        exif=dict(version.exif or {}),
+        analysed=True,
+    )

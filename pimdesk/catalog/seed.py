@@ -103,6 +103,15 @@ def _seed_assets(session: Session) -> None:
 SEEDERS.append(_seed_assets)
 
 
+def _seed_filename_rules(session: Session) -> None:
+    from pimdesk.services.rules import seed_rules  # the rules area owns its defaults
+
+    seed_rules(session)
+
+
+SEEDERS.append(_seed_filename_rules)
+
+
 def seed_defaults(session: Session) -> None:
     for seeder in SEEDERS:
         seeder(session)

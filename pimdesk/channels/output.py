@@ -152,8 +152,10 @@ def check_base_url(base_url: str | None, *, setting: str = "base_url") -> str:
 
 
 def url_for(base_url: str, filename: str) -> str:
-    """base_url + file name, percent-encoded so the URL is ASCII and holds no raw comma."""
-    return base_url + quote(filename, safe="/-._~")
+    """base_url + file name, percent-encoded so the URL is ASCII and holds no raw comma
+    (Google wants ``,`` as ``%2C``; WooCommerce splits its Images cell on commas)."""
+    base = quote(base_url, safe=":/?#[]@!$&'()*+;=%~-._")
+    return base + quote(filename, safe="/-._~")
 
 
 # --------------------------------------------------------------------------- atomic files

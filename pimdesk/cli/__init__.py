@@ -45,6 +45,9 @@ def _register() -> None:
 
     for module in (catalog_cmds, assets_cmds, channel_cmds, gui_cmds):
         module.register(cli)
+    from pimdesk.cli import watch_cmds
+
+    watch_cmds.register(cli)
 
 
 _register()

@@ -166,3 +166,7 @@ def register(cli: click.Group) -> None:
     """Add this area's commands to the main group."""
     for command in SEARCH_COMMANDS:
         cli.add_command(command)
+    from pimdesk.cli.products_cmds import PRODUCT_COMMANDS
+
+    for command in PRODUCT_COMMANDS:
+        cli.add_command(command)

@@ -3,6 +3,7 @@ categories, locales, currencies and channels' scopes. Plain dataclasses in and o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ from pimdesk.events import Change
 from pimdesk.importexport.columns import PROPERTY_COLUMNS, valid_code
 from pimdesk.library import Library
 
+_OPTION_CODE = re.compile(r"^[A-Za-z0-9_]+$")
 AXIS_TYPES = ("simpleselect", "boolean", "metric")
 
 
@@ -45,6 +47,10 @@ class CategoryInfo:
     code: str
     parent: str | None
     labels: dict[str, Any]
+
+
+def valid_option_code(code: str) -> bool:
+    return bool(_OPTION_CODE.match(code))
 
 
 def context(library: Library) -> CatalogContext:
@@ -135,9 +141,9 @@ def add_options(
     added = []
     order = len(existing)
     for code, labels in options:
-        if code in existing or not valid_code(code):
-            if not valid_code(code):
-                raise ValidationError(f"{code!r} is not a valid option code", where=attribute_code)
+        if not valid_option_code(code):
+            raise ValidationError(f"{code!r} is not a valid option code", where=attribute_code)
+        if code in existing:
             continue
         order += 1
         attribute.options.append(AttributeOption(code=code, labels=dict(labels), sort_order=order))

@@ -15,6 +15,8 @@ from pimdesk.channels.api import API_VERSION, Exporter
 BUILTINS = {
     "shopify_csv": "pimdesk.channels.exporters.shopify:ShopifyCsvExporter",
     "storefront": "pimdesk.channels.exporters.storefront:StorefrontExporter",
+    "woocommerce_csv": "pimdesk.channels.exporters.woocommerce:WooCommerceCsvExporter",
+    "google_merchant": "pimdesk.channels.exporters.google:GoogleMerchantExporter",
 }
 
 

@@ -17,13 +17,9 @@ from dataclasses import field as dc_field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from pimdesk.catalog.gtin import is_valid_gtin
 from pimdesk.channels.api import FieldSpec, Issue, Listing, ListingImage, SettingSpec
 from pimdesk.channels.output import FORMULA_TRIGGERS, starts_with_formula
-
-try:  # catalog-core's GS1 check; a private copy until it is on main
-    from pimdesk.catalog.gtin import is_valid_gtin as _catalog_is_valid_gtin
-except ImportError:  # pragma: no cover - depends on landing order
-    _catalog_is_valid_gtin = None
 
 OUTPUT_SETTING = SettingSpec(
     "output", "Output folder", "path", required=True, help="An existing folder the files go to."
@@ -218,16 +214,7 @@ def variant_title(listing: Listing) -> str:
 
 def gtin_valid(code: str) -> bool:
     """GS1 check (reference sheet §7): digits only, 8/12/13/14 long, not all zeros."""
-    if _catalog_is_valid_gtin is not None:
-        return bool(_catalog_is_valid_gtin(code))
-    digits = re.sub(r"[\s-]", "", code)
-    if not digits.isdigit() or not digits.isascii() or len(digits) not in (8, 12, 13, 14):
-        return False
-    if set(digits) == {"0"}:
-        return False
-    body = digits[:-1]
-    total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == int(digits[-1])
+    return is_valid_gtin(code)
 
 
 def gtin_digits(value: Any) -> str:

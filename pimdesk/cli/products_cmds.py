@@ -1,0 +1,380 @@
+"""Catalog-core commands: ``import``, ``export`` and ``products list|show|set|history|undo``.
+
+Registered from :mod:`pimdesk.cli.catalog_cmds` (the catalog area's module); kept in a file
+of their own so the two catalog engineers' commands stay apart.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pimdesk.cli.common import (
+    AppContext,
+    echo_table,
+    handle_errors,
+    interactive,
+    json_option,
+    pass_app,
+    print_json,
+)
+from pimdesk.errors import ImportFailed
+
+
+def _author() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "cli"
+
+
+class _Bar:
+    """A progress bar on a terminal, nothing when piped; counts rows as they are applied."""
+
+    def __init__(self, label: str):
+        self.bar: Any = None
+        self.label = label
+        self.done = 0
+
+    def __enter__(self) -> _Bar:
+        if interactive():
+            import sys
+
+            self.bar = click.progressbar(length=0, label=self.label, file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        return self
+
+    def __call__(self, done: int, _total: int | None) -> None:
+        if self.bar is not None:
+            self.bar.update(done - self.done)
+        self.done = done
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["auto", "akeneo", "shopify", "woocommerce"]),
+    default="auto",
+    show_default=True,
+    help="File format; auto recognises it from the header row.",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows, list the rejects.")
+@click.option(
+    "--rejects",
+    "rejects",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write rejected rows (plus an 'error' column) to this CSV.",
+)
+@click.option(
+    "--create-attributes", is_flag=True, help="Create unknown columns as text attributes."
+)
+@json_option
+@pass_app
+@handle_errors
+def import_command(
+    app: AppContext,
+    file: Path,
+    format_: str,
+    dry_run: bool,
+    skip_invalid: bool,
+    rejects: Path | None,
+    create_attributes: bool,
+    as_json: bool,
+) -> None:
+    """Import products from a CSV or XLSX file (Akeneo, Shopify or WooCommerce columns)."""
+    from pimdesk.services.imports import import_file
+
+    try:
+        with _Bar(f"importing {file.name}") as bar:
+            report = import_file(
+                app.library,
+                file,
+                format=format_,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+                create_attributes=create_attributes,
+                rejects_path=rejects,
+                progress=bar,
+                author=_author(),
+            )
+    except ImportFailed as exc:
+        if as_json:
+            print_json(
+                {
+                    "source": str(file),
+                    "committed": False,
+                    "errors": [
+                        {
+                            "row": e.row,
+                            "column": e.column,
+                            "sku": e.identifier,
+                            "message": e.message,
+                        }
+                        for e in exc.errors
+                    ],
+                }
+            )
+        raise
+    if as_json:
+        print_json(report.as_dict())
+        return
+    for warning in report.warnings:
+        click.echo(f"pimdesk: warning: {warning}", err=True)
+    for error in report.errors:
+        click.echo(f"pimdesk: rejected: {error}", err=True)
+    verb = "would create" if dry_run else "created"
+    click.echo(
+        f"{report.format}: {verb} {report.created} products and {report.models_created} models, "
+        f"{'would update' if dry_run else 'updated'} {report.updated} products and "
+        f"{report.models_updated} models, {report.unchanged} unchanged, "
+        f"{report.rejected} rejected" + (" (dry run: nothing written)" if dry_run else "")
+    )
+    if report.rejects_path:
+        click.echo(f"rejected rows written to {report.rejects_path}")
+
+
+@click.command("export")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@json_option
+@pass_app
+@handle_errors
+def export_command(app: AppContext, file: Path, force: bool, as_json: bool) -> None:
+    """Export every product model and product (CSV, or XLSX for a .xlsx name)."""
+    from pimdesk.services.exports import export_file
+
+    with _Bar(f"exporting {file.name}") as bar:
+        report = export_file(app.library, file, bar, overwrite=force)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    click.echo(f"exported {report.products} products and {report.models} models to {report.path}")
+
+
+@click.group("products")
+def products_group() -> None:
+    """List, show and edit products."""
+
+
+@products_group.command("list")
+@click.option("--family")
+@click.option("--category")
+@click.option("--parent", help="Only the variants of this product model.")
+@click.option("--after", "after_sku", help="Start after this SKU (paging).")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.option("--models", is_flag=True, help="List product models instead of products.")
+@json_option
+@pass_app
+@handle_errors
+def list_command(
+    app: AppContext,
+    family: str | None,
+    category: str | None,
+    parent: str | None,
+    after_sku: str | None,
+    limit: int,
+    models: bool,
+    as_json: bool,
+) -> None:
+    """Products ordered by SKU."""
+    from pimdesk.services import products
+
+    if models:
+        rows = products.list_models(app.library, after_code=after_sku, limit=limit, family=family)
+    else:
+        rows = products.list_products(
+            app.library,
+            after_sku=after_sku,
+            limit=limit,
+            family=family,
+            category=category,
+            parent=parent,
+        )
+    data = [
+        {
+            "sku": r.sku,
+            "name": r.name,
+            "family": r.family,
+            "parent": r.parent_code,
+            "enabled": r.enabled,
+            "is_model": r.is_model,
+            "updated_at": r.updated_at.isoformat(),
+        }
+        for r in rows
+    ]
+    if as_json:
+        print_json(data)
+        return
+    echo_table(data, ["sku", "name", "family", "parent", "enabled"])
+
+
+def detail_dict(detail: Any) -> dict[str, Any]:
+    return {
+        "sku": detail.sku,
+        "is_model": detail.is_model,
+        "name": detail.name,
+        "family": detail.family,
+        "family_variant": detail.family_variant,
+        "parent": detail.parent_code,
+        "enabled": detail.enabled,
+        "categories": list(detail.categories),
+        "tags": list(detail.tags),
+        "axes": list(detail.axes),
+        "values": [asdict(v) for v in detail.values],
+        "completeness": [
+            {
+                "channel": c.channel,
+                "locale": c.locale,
+                "ratio": c.ratio,
+                "required": c.required,
+                "filled": c.filled,
+                "missing": list(c.missing),
+            }
+            for c in detail.completeness
+        ],
+        "variants": [
+            {"sku": v.sku, "is_model": v.is_model, "name": v.name} for v in detail.variants
+        ],
+        "variant_completeness": [
+            {"channel": m.channel, "locale": m.locale, "complete": m.complete, "total": m.total}
+            for m in detail.variant_completeness
+        ],
+        "revision": detail.revision,
+    }
+
+
+@products_group.command("show")
+@click.argument("sku")
+@click.option("--locale", help="Locale of the displayed name.")
+@json_option
+@pass_app
+@handle_errors
+def show_command(app: AppContext, sku: str, locale: str | None, as_json: bool) -> None:
+    """One product (or model): values, inheritance and completeness per channel/locale."""
+    from pimdesk.services import products
+
+    detail = products.get_product(app.library, sku, locale)
+    data = detail_dict(detail)
+    if as_json:
+        print_json(data)
+        return
+    kind = "model" if detail.is_model else "product"
+    click.echo(f"{kind}   {detail.sku}  {detail.name or ''}")
+    click.echo(
+        f"family    {detail.family or '-'}"
+        + (f" ({detail.family_variant})" if detail.family_variant else "")
+    )
+    if detail.parent_code:
+        click.echo(f"parent    {detail.parent_code}")
+    click.echo(f"enabled   {'yes' if detail.enabled else 'no'}")
+    if detail.categories:
+        click.echo(f"categories {', '.join(detail.categories)}")
+    for value in detail.values:
+        scope = "-".join(x for x in (value.locale, value.channel) if x)
+        origin = f"  (from {value.source})" if value.inherited else ""
+        text = str(value.data)
+        click.echo(f"  {value.attribute}{'-' + scope if scope else ''}: {text[:80]}{origin}")
+    for c in detail.completeness:
+        missing = f"  missing: {', '.join(c.missing)}" if c.missing else ""
+        click.echo(f"complete  {c.channel}/{c.locale}: {c.ratio}%{missing}")
+    for m in detail.variant_completeness:
+        click.echo(f"variants  {m.channel}/{m.locale}: {m}")
+    if detail.variants:
+        click.echo("below     " + ", ".join(v.sku for v in detail.variants))
+
+
+@products_group.command("set")
+@click.argument("sku")
+@click.argument("assignments", nargs=-1, required=True)
+@json_option
+@pass_app
+@handle_errors
+def set_command(app: AppContext, sku: str, assignments: tuple[str, ...], as_json: bool) -> None:
+    """Set values: ``pimdesk products set SKU name-en_US="Kettle" price-USD=24``."""
+    from pimdesk.services import products
+
+    edits: dict[str, str] = {}
+    for item in assignments:
+        if "=" not in item:
+            raise click.UsageError(f"{item!r} is not attribute=value")
+        key, value = item.split("=", 1)
+        edits[key.strip()] = value
+    result = products.set_values(app.library, sku, edits, author=_author(), source="cli")
+    changes = [
+        {"field": c.field, "locale": c.locale, "channel": c.channel, "old": c.old, "new": c.new}
+        for c in result.changes
+    ]
+    if as_json:
+        print_json({"sku": sku, "changes": changes})
+        return
+    if not changes:
+        click.echo(f"{sku}: nothing changed")
+    for c in changes:
+        click.echo(f"{sku}: {c['field']}: {c['old']!r} -> {c['new']!r}")
+
+
+@products_group.command("history")
+@click.argument("sku")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@json_option
+@pass_app
+@handle_errors
+def history_command(app: AppContext, sku: str, limit: int, as_json: bool) -> None:
+    """Who changed what and when, newest first."""
+    from pimdesk.services import products
+
+    entries = products.history(app.library, sku, limit)
+    data = [
+        {
+            "sku": e.identifier,
+            "field": e.field,
+            "locale": e.locale,
+            "channel": e.channel,
+            "old": e.old,
+            "new": e.new,
+            "author": e.author,
+            "source": e.source,
+            "batch": e.batch,
+            "changed_at": e.changed_at.isoformat(),
+        }
+        for e in entries
+    ]
+    if as_json:
+        print_json(data)
+        return
+    echo_table(data, ["changed_at", "author", "source", "field", "old", "new"])
+
+
+@products_group.command("undo")
+@click.argument("sku")
+@json_option
+@pass_app
+@handle_errors
+def undo_command(app: AppContext, sku: str, as_json: bool) -> None:
+    """Undo the last change made to a product."""
+    from pimdesk.services import products
+
+    result = products.undo_last_change(app.library, sku, author=_author(), source="cli")
+    changes = [
+        {"field": c.field, "locale": c.locale, "channel": c.channel, "old": c.old, "new": c.new}
+        for c in result.changes
+    ]
+    if as_json:
+        print_json({"sku": sku, "changes": changes})
+        return
+    for c in changes:
+        click.echo(f"{sku}: {c['field']}: {c['old']!r} -> {c['new']!r}")
+
+
+PRODUCT_COMMANDS = [import_command, export_command, products_group]

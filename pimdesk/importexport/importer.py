@@ -1,0 +1,845 @@
+"""Apply neutral rows to the catalog: validate in Python, write in bulk, in one transaction.
+
+Rows are validated against a preloaded snapshot (attributes, families, categories, the
+SKUs of each chunk), then written with multi-row INSERTs/UPDATEs in chunks, so the cost
+per product is one row in a bulk statement rather than an ORM flush and a few queries.
+Product models are written before the products that need them; a product whose parent
+appears later in the file waits until the end. A failed import (without ``skip_invalid``)
+raises :class:`ImportFailed` and the caller's transaction rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from pimdesk.catalog import history as hist
+from pimdesk.catalog import revisions, search
+from pimdesk.catalog.context import CatalogContext, load_context
+from pimdesk.catalog.db import utcnow
+from pimdesk.catalog.edits import resolve_cells
+from pimdesk.catalog.models import (
+    Category,
+    Family,
+    Product,
+    ProductModel,
+    Tag,
+    product_category,
+    product_model_category,
+    product_tag,
+)
+from pimdesk.catalog.validation import validate_identifier
+from pimdesk.catalog.values import get_value, merged, set_value
+from pimdesk.catalog.variants import axis_key, describe, missing_axes
+from pimdesk.errors import PimdeskError, RowError, ValidationError
+from pimdesk.importexport.rows import NeutralRow, Parser, SchemaNeeds
+
+CHUNK = 1000
+MAX_ERRORS_KEPT = 1000
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    source: str
+    format: str
+    dry_run: bool = False
+    committed: bool = False
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    models_created: int = 0
+    models_updated: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    product_ids: set[int] = field(default_factory=set)
+    created_attributes: list[str] = field(default_factory=list)
+    rejects_path: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "format": self.format,
+            "dry_run": self.dry_run,
+            "committed": self.committed,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "models_created": self.models_created,
+            "models_updated": self.models_updated,
+            "rejected": self.rejected,
+            "errors": [
+                {"row": e.row, "column": e.column, "sku": e.identifier, "message": e.message}
+                for e in self.errors
+            ],
+            "warnings": list(self.warnings),
+            "created_attributes": list(self.created_attributes),
+            "rejects_path": self.rejects_path,
+        }
+
+
+@dataclass
+class _Model:
+    id: int | None
+    code: str
+    parent: str | None
+    family_variant_id: int
+    values: dict[str, Any]
+    is_new: bool
+    changed: bool = False
+
+
+class _RowRejected(Exception):
+    def __init__(self, error: RowError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def apply_needs(session: Session, context: CatalogContext, needs: SchemaNeeds) -> list[str]:
+    """Create the attributes, options, families, variants and categories a file implies."""
+    from pimdesk.services import reference
+
+    created: list[str] = []
+    for code, (type_, labels, localizable, scopable, properties) in needs.attributes.items():
+        if code not in context.attributes:
+            reference.add_attribute(
+                session,
+                code,
+                type_,
+                labels=labels,
+                localizable=localizable,
+                scopable=scopable,
+                properties=properties,
+            )
+            created.append(code)
+    for attribute, options in needs.options.items():
+        reference.add_options(session, attribute, options.items())
+    default = context.families.get("default")
+    for code, (attributes, requirements) in needs.families.items():
+        if code in context.families:
+            continue
+        if requirements is None:
+            requirements = dict(default.requirements) if default else {}
+        base = list(default.attribute_codes) if default else []
+        reference.add_family(
+            session,
+            code,
+            attributes=list(dict.fromkeys([*base, *attributes])),
+            requirements=requirements,
+            image_requirements=dict(default.image_requirements) if default else {},
+        )
+    for code, (family, axes, attributes) in needs.family_variants.items():
+        if code not in context.family_variants:
+            reference.add_family_variant(
+                session, code, family=family, axes_level1=axes, attributes_level1=attributes
+            )
+    known = set(session.scalars(select(Category.code)))
+    for code, parent, label in needs.categories:
+        if code not in known:
+            reference.add_category(
+                session, code, parent=parent, labels={context.default_locale: label}
+            )
+            known.add(code)
+    session.flush()
+    return created
+
+
+class Importer:
+    """Collects rows, writes them in chunks; one instance per import, inside one session."""
+
+    def __init__(
+        self,
+        session: Session,
+        context: CatalogContext,
+        report: ImportReport,
+        *,
+        skip_invalid: bool,
+        author: str = "import",
+        progress: Progress | None = None,
+    ):
+        self.session = session
+        self.context = context
+        self.report = report
+        self.skip_invalid = skip_invalid
+        self.author = author
+        self.progress = progress
+        self.batch = hist.new_batch()
+        self.now = utcnow()
+        self.families = {code: f.id for code, f in context.families.items()}
+        self.family_codes = {f.id: code for code, f in context.families.items()}
+        self.variants = context.family_variants_by_id
+        self.categories = dict(session.execute(select(Category.code, Category.id)).tuples().all())
+        self.tags = dict(session.execute(select(Tag.name, Tag.id)).tuples().all())
+        self.models: dict[str, _Model] = {}
+        self.missing_models: set[str] = set()
+        self.siblings: dict[str, dict[tuple[str, ...], str]] = {}
+        self.seen_skus: dict[str, int] = {}
+        self.seen_models: dict[str, int] = {}
+        self.pending: list[NeutralRow] = []
+        self.deferred: list[NeutralRow] = []
+        self.rejected_rows: list[tuple[NeutralRow, RowError]] = []
+        self.model_ids_changed: set[int] = set()
+        self.rows_done = 0
+        self.current_links: dict[int, tuple[set[int], set[int]]] = {}
+
+    # -- errors -----------------------------------------------------------------------------
+
+    def reject(self, row: NeutralRow, error: RowError) -> None:
+        self.report.rejected += 1
+        if len(self.report.errors) < MAX_ERRORS_KEPT:
+            self.report.errors.append(error)
+        self.rejected_rows.append((row, error))
+
+    def _error(self, row: NeutralRow, column: str | None, message: str) -> _RowRejected:
+        return _RowRejected(RowError(row.row, column, message, row.identifier or None))
+
+    def _from_validation(self, row: NeutralRow, exc: ValidationError) -> _RowRejected:
+        column = exc.where or None
+        if column and column.startswith("column "):
+            column = column[len("column ") :].strip("'")
+        return self._error(row, column, exc.message)
+
+    # -- models -----------------------------------------------------------------------------
+
+    def model(self, code: str) -> _Model | None:
+        """A model from this file or the catalog (cached)."""
+        if code in self.models:
+            return self.models[code]
+        if code in self.missing_models:
+            return None
+        row = self.session.execute(
+            select(
+                ProductModel.id,
+                ProductModel.parent_id,
+                ProductModel.family_variant_id,
+                ProductModel.values,
+            ).where(ProductModel.code == code)
+        ).first()
+        if row is None:
+            self.missing_models.add(code)
+            return None
+        parent_code = None
+        if row.parent_id is not None:
+            parent_code = self.session.scalar(
+                select(ProductModel.code).where(ProductModel.id == row.parent_id)
+            )
+        model = _Model(row.id, code, parent_code, row.family_variant_id, dict(row.values), False)
+        self.models[code] = model
+        return model
+
+    def _chain(self, code: str | None) -> list[_Model]:
+        chain: list[_Model] = []
+        while code:
+            model = self.model(code)
+            if model is None:
+                break
+            chain.insert(0, model)
+            code = model.parent
+        return chain
+
+    def _sibling_keys(
+        self, parent: _Model, axes: tuple[str, ...], of_models: bool
+    ) -> dict[tuple[str, ...], str]:
+        key = f"{'m' if of_models else 'p'}:{parent.code}"
+        if key not in self.siblings:
+            keys: dict[tuple[str, ...], str] = {}
+            if parent.id is not None:
+                if of_models:
+                    rows = self.session.execute(
+                        select(ProductModel.code, ProductModel.values).where(
+                            ProductModel.parent_id == parent.id
+                        )
+                    ).all()
+                else:
+                    rows = self.session.execute(
+                        select(Product.sku, Product.values).where(Product.parent_id == parent.id)
+                    ).all()
+                chain_docs = [m.values for m in self._chain(parent.code)]
+                for ident, values in rows:
+                    keys[axis_key(merged([*chain_docs, values]), axes)] = ident
+            self.siblings[key] = keys
+        return self.siblings[key]
+
+    def _check_axes(
+        self,
+        row: NeutralRow,
+        chain: list[_Model],
+        own: dict[str, Any],
+        axes: tuple[str, ...],
+        of_models: bool,
+    ) -> None:
+        resolved = merged([*(m.values for m in chain), own])
+        missing = missing_axes(resolved, axes)
+        if missing:
+            raise self._error(row, missing[0], f"the variant axis {missing[0]} needs a value")
+        keys = self._sibling_keys(chain[-1], axes, of_models)
+        key = axis_key(resolved, axes)
+        other = keys.get(key)
+        if other is not None and other != row.identifier:
+            raise self._error(
+                row,
+                axes[0],
+                f"{row.identifier} and {other} have the same variant axis values "
+                f"({describe(key, axes)}) under {chain[-1].code}",
+            )
+        keys[key] = row.identifier
+
+    def _values(self, row: NeutralRow, existing: dict[str, Any]) -> dict[str, Any]:
+        try:
+            resolved = resolve_cells(self.context, row.cells, existing)
+        except ValidationError as exc:
+            raise self._from_validation(row, exc) from None
+        doc = merged([existing]) if existing else {}
+        for (attribute, loc, ch), data in resolved:
+            if self.context.attributes[attribute].type == "identifier":
+                continue
+            set_value(doc, attribute, data, loc, ch)
+        return doc
+
+    def add_model(self, row: NeutralRow) -> None:
+        try:
+            code = validate_identifier(row.identifier, field=row.identifier_column)
+        except ValidationError as exc:
+            raise self._from_validation(row, exc) from None
+        if code in self.seen_models:
+            raise self._error(
+                row,
+                row.identifier_column,
+                f"model {code} appears twice in the file (also on row {self.seen_models[code]})",
+            )
+        self.seen_models[code] = row.row
+        existing = self.model(code)
+        parent = None
+        if row.parent:
+            parent = self.model(row.parent)
+            if parent is None:
+                raise self._error(row, "parent", f"parent model {row.parent!r} does not exist")
+            if parent.parent is not None:
+                raise self._error(row, "parent", f"{row.parent} is a sub-model; at most two levels")
+            fv_id = parent.family_variant_id
+        elif existing is not None:
+            fv_id = existing.family_variant_id
+        else:
+            if not row.family_variant:
+                raise self._error(row, "family_variant", "a new root model needs a family_variant")
+            fv = self.context.family_variants.get(row.family_variant)
+            if fv is None:
+                raise self._error(
+                    row, "family_variant", f"no family variant {row.family_variant!r}"
+                )
+            fv_id = fv.id
+        if (
+            row.family_variant
+            and self.context.family_variants.get(row.family_variant)
+            and self.context.family_variants[row.family_variant].id != fv_id
+        ):
+            raise self._error(row, "family_variant", f"{code} belongs to another family variant")
+        values = self._values(row, existing.values if existing else {})
+        if parent is not None:
+            fv = self.variants[fv_id]
+            if fv.levels != 2:
+                raise self._error(
+                    row,
+                    "parent",
+                    f"family variant {fv.code} has one level: a model cannot sit under a model",
+                )
+            self._check_axes(row, [parent], values, fv.axes_level1, True)
+        if existing is None:
+            model = _Model(None, code, parent.code if parent else None, fv_id, values, True, True)
+            self.models[code] = model
+            self.missing_models.discard(code)
+            self.report.models_created += 1
+            model_id = self._insert_model(model, row)
+        else:
+            changes = hist.diff_values(existing.values, values)
+            if changes:
+                existing.values = values
+                existing.changed = True
+                self.session.execute(
+                    update(ProductModel)
+                    .where(ProductModel.id == existing.id)
+                    .values(values=values, updated_at=self.now)
+                )
+                hist.record(
+                    self.session,
+                    hist.change_rows(
+                        "product_model",
+                        existing.id or 0,
+                        code,
+                        changes,
+                        author=self.author,
+                        source="import",
+                        batch=self.batch,
+                        at=self.now,
+                    ),
+                )
+                self.model_ids_changed.add(existing.id or 0)
+                self.report.models_updated += 1
+            model_id = existing.id or 0
+        if row.categories is not None:
+            ids = self._category_ids(row)
+            self.session.execute(
+                delete(product_model_category).where(
+                    product_model_category.c.product_model_id == model_id
+                )
+            )
+            if ids:
+                self.session.execute(
+                    insert(product_model_category),
+                    [{"product_model_id": model_id, "category_id": c} for c in ids],
+                )
+
+    def _insert_model(self, model: _Model, row: NeutralRow) -> int:
+        parent_id = self.models[model.parent].id if model.parent else None
+        model_id = self.session.execute(
+            insert(ProductModel).returning(ProductModel.id),
+            [
+                {
+                    "code": model.code,
+                    "family_variant_id": model.family_variant_id,
+                    "parent_id": parent_id,
+                    "values": model.values,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            ],
+        ).scalar_one()
+        model.id = model_id
+        hist.record(
+            self.session,
+            hist.change_rows(
+                "product_model",
+                model_id,
+                model.code,
+                [
+                    hist.FieldChange("@created", None, None, None, model.code),
+                    *hist.diff_values({}, model.values),
+                ],
+                author=self.author,
+                source="import",
+                batch=self.batch,
+                at=self.now,
+            ),
+        )
+        return model_id
+
+    def _category_ids(self, row: NeutralRow) -> list[int]:
+        ids = []
+        for code in row.categories or []:
+            category_id = self.categories.get(code)
+            if category_id is None:
+                raise self._error(row, "categories", f"no category {code!r}")
+            ids.append(category_id)
+        return list(dict.fromkeys(ids))
+
+    def _tag_ids(self, row: NeutralRow) -> list[int]:
+        ids = []
+        for name in row.tags or []:
+            name = name[:100]
+            if name not in self.tags:
+                self.tags[name] = self.session.execute(
+                    insert(Tag).returning(Tag.id), [{"name": name}]
+                ).scalar_one()
+            ids.append(self.tags[name])
+        return list(dict.fromkeys(ids))
+
+    # -- products ---------------------------------------------------------------------------
+
+    def add(self, row: NeutralRow) -> None:
+        self.rows_done += 1
+        if row.warnings:
+            self.report.warnings.extend(row.warnings)
+        if row.error is not None:
+            self.reject(row, row.error)
+            return
+        if row.kind == "model":
+            try:
+                self.add_model(row)
+            except _RowRejected as exc:
+                self.reject(row, exc.error)
+            return
+        if row.parent and self.model(row.parent) is None:
+            self.deferred.append(row)
+            return
+        self.pending.append(row)
+        if len(self.pending) >= CHUNK:
+            self.flush()
+
+    def finish(self) -> None:
+        self.flush()
+        deferred, self.deferred = self.deferred, []
+        for row in deferred:
+            self.pending.append(row)
+            if len(self.pending) >= CHUNK:
+                self.flush()
+        self.flush()
+        if self.model_ids_changed:
+            self.report.product_ids |= revisions.touch_models(self.session, self.model_ids_changed)
+
+    def flush(self) -> None:
+        rows, self.pending = self.pending, []
+        if not rows:
+            return
+        skus = []
+        for row in rows:
+            try:
+                row.identifier = validate_identifier(row.identifier, field=row.identifier_column)
+                skus.append(row.identifier)
+            except ValidationError:
+                pass
+        existing = (
+            {
+                r.sku: r
+                for r in self.session.execute(
+                    select(
+                        Product.id,
+                        Product.sku,
+                        Product.values,
+                        Product.family_id,
+                        Product.parent_id,
+                        Product.enabled,
+                        Product.revision,
+                    ).where(Product.sku.in_(skus))
+                )
+            }
+            if skus
+            else {}
+        )
+        parent_codes = {}
+        if any(r.parent_id for r in existing.values()):
+            ids = {r.parent_id for r in existing.values() if r.parent_id}
+            parent_codes = dict(
+                self.session.execute(
+                    select(ProductModel.id, ProductModel.code).where(ProductModel.id.in_(ids))
+                )
+                .tuples()
+                .all()
+            )
+        self.current_links = self._current_links([r.id for r in existing.values()])
+        inserts: list[dict[str, Any]] = []
+        insert_meta: list[
+            tuple[NeutralRow, list[int] | None, list[int] | None, dict[str, Any]]
+        ] = []
+        updates: list[dict[str, Any]] = []
+        links: list[tuple[int, list[int] | None, list[int] | None]] = []
+        history_rows: list[dict[str, Any]] = []
+        for row in rows:
+            try:
+                prepared = self._prepare(row, existing.get(row.identifier), parent_codes)
+            except _RowRejected as exc:
+                self.reject(row, exc.error)
+                continue
+            kind, data, categories, tags, changes = prepared
+            if kind == "insert":
+                inserts.append(data)
+                insert_meta.append((row, categories, tags, data["values"]))
+            elif kind == "update":
+                updates.append(data)
+                links.append((data["id"], categories, tags))
+                history_rows.extend(
+                    hist.change_rows(
+                        "product",
+                        data["id"],
+                        row.identifier,
+                        changes,
+                        author=self.author,
+                        source="import",
+                        batch=self.batch,
+                        at=self.now,
+                    )
+                )
+                self.report.product_ids.add(data["id"])
+            else:
+                self.report.unchanged += 1
+        if inserts:
+            result = self.session.execute(
+                insert(Product).returning(Product.id, Product.sku), inserts
+            )
+            ids = {sku: id_ for id_, sku in result.all()}
+            for row, categories, tags, _values in insert_meta:
+                product_id = ids[row.identifier]
+                self.report.product_ids.add(product_id)
+                links.append((product_id, categories, tags))
+                history_rows.append(
+                    {
+                        "entity_type": "product",
+                        "entity_id": product_id,
+                        "identifier": row.identifier,
+                        "field": "@created",
+                        "locale": None,
+                        "channel": None,
+                        "old": None,
+                        "new": row.identifier,
+                        "author": self.author,
+                        "source": "import",
+                        "batch": self.batch,
+                        "changed_at": self.now,
+                    }
+                )
+            self.report.created += len(inserts)
+        if updates:
+            self.session.execute(update(Product), updates)
+            self.report.updated += len(updates)
+        self._write_links(links)
+        if history_rows:
+            hist.record(self.session, history_rows)
+        if self.progress is not None:
+            self.progress(self.rows_done, None)
+
+    def _current_links(self, ids: list[int]) -> dict[int, tuple[set[int], set[int]]]:
+        links: dict[int, tuple[set[int], set[int]]] = {i: (set(), set()) for i in ids}
+        if not ids:
+            return links
+        for pid, cid in self.session.execute(
+            select(product_category.c.product_id, product_category.c.category_id).where(
+                product_category.c.product_id.in_(ids)
+            )
+        ):
+            links[pid][0].add(cid)
+        for pid, tid in self.session.execute(
+            select(product_tag.c.product_id, product_tag.c.tag_id).where(
+                product_tag.c.product_id.in_(ids)
+            )
+        ):
+            links[pid][1].add(tid)
+        return links
+
+    def _write_links(self, links: list[tuple[int, list[int] | None, list[int] | None]]) -> None:
+        replace_categories = [pid for pid, cats, _ in links if cats is not None]
+        replace_tags = [pid for pid, _, tags in links if tags is not None]
+        if replace_categories:
+            self.session.execute(
+                delete(product_category).where(
+                    product_category.c.product_id.in_(replace_categories)
+                )
+            )
+        if replace_tags:
+            self.session.execute(
+                delete(product_tag).where(product_tag.c.product_id.in_(replace_tags))
+            )
+        category_rows = [
+            {"product_id": pid, "category_id": c} for pid, cats, _ in links for c in cats or []
+        ]
+        tag_rows = [{"product_id": pid, "tag_id": t} for pid, _, tags in links for t in tags or []]
+        if category_rows:
+            self.session.execute(insert(product_category), category_rows)
+        if tag_rows:
+            self.session.execute(insert(product_tag), tag_rows)
+
+    def _prepare(
+        self, row: NeutralRow, current: Any, parent_codes: dict[int, str]
+    ) -> tuple[str, dict[str, Any], list[int] | None, list[int] | None, list[hist.FieldChange]]:
+        try:
+            sku = validate_identifier(row.identifier, field=row.identifier_column)
+        except ValidationError as exc:
+            raise self._from_validation(row, exc) from None
+        if sku in self.seen_skus:
+            raise self._error(
+                row,
+                row.identifier_column,
+                f"SKU {sku} appears twice in the file (also on row {self.seen_skus[sku]})",
+            )
+        self.seen_skus[sku] = row.row
+        family_id = current.family_id if current is not None else None
+        if row.family:
+            family_id = self.families.get(row.family)
+            if family_id is None:
+                raise self._error(row, "family", f"no family {row.family!r}")
+        parent_code = row.parent or (
+            parent_codes.get(current.parent_id)
+            if current is not None and current.parent_id
+            else None
+        )
+        chain: list[_Model] = []
+        if parent_code:
+            chain = self._chain(parent_code)
+            if not chain or chain[-1].code != parent_code:
+                raise self._error(row, "parent", f"parent model {parent_code!r} does not exist")
+            fv = self.variants[chain[0].family_variant_id]
+            model_family = self.context.families[fv.family_code].id
+            if row.family and family_id != model_family:
+                raise self._error(
+                    row,
+                    "family",
+                    f"{sku} is a variant of {parent_code}, whose family is {fv.family_code}",
+                )
+            family_id = model_family
+        elif family_id is None:
+            family_id = self.families.get("default")
+        own = dict(current.values) if current is not None else {}
+        values = self._values(row, own)
+        if chain:
+            # a variant keeps only what differs from what it inherits
+            inherited = merged([m.values for m in chain])
+            for attribute, by_channel in list(values.items()):
+                for ckey, by_locale in list(by_channel.items()):
+                    for lkey, data in list(by_locale.items()):
+                        if (
+                            get_value(
+                                own,
+                                attribute,
+                                None if lkey == "<all_locales>" else lkey,
+                                None if ckey == "<all_channels>" else ckey,
+                            )
+                            is None
+                            and inherited.get(attribute, {}).get(ckey, {}).get(lkey) == data
+                        ):
+                            del by_locale[lkey]
+                    if not by_locale:
+                        del by_channel[ckey]
+                if not by_channel:
+                    del values[attribute]
+            fv = self.variants[chain[0].family_variant_id]
+            if len(chain) == 1 and fv.levels == 2:
+                raise self._error(
+                    row,
+                    "parent",
+                    f"{parent_code} is the root model of a two-level family; "
+                    "attach the product to one of its sub-models",
+                )
+            axes = fv.axes_level1 if len(chain) == 1 else fv.axes_level2
+            self._check_axes(row, chain, values, axes, False)
+        categories = self._category_ids(row) if row.categories is not None else None
+        tags = self._tag_ids(row) if row.tags is not None else None
+        parent_id = chain[-1].id if chain else None
+        if current is None:
+            enabled = True if row.enabled is None else row.enabled
+            return (
+                "insert",
+                {
+                    "sku": sku,
+                    "family_id": family_id,
+                    "parent_id": parent_id,
+                    "enabled": enabled,
+                    "values": values,
+                    "revision": 1,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                },
+                categories,
+                tags,
+                [],
+            )
+        changes = hist.diff_values(current.values, values)
+        enabled = current.enabled if row.enabled is None else row.enabled
+        if enabled != current.enabled:
+            changes.append(hist.FieldChange("@enabled", None, None, current.enabled, enabled))
+        if family_id != current.family_id:
+            changes.append(
+                hist.FieldChange(
+                    "@family",
+                    None,
+                    None,
+                    self.family_codes.get(current.family_id),
+                    self.family_codes.get(family_id),
+                )
+            )
+        if parent_id != current.parent_id:
+            changes.append(
+                hist.FieldChange(
+                    "@parent", None, None, parent_codes.get(current.parent_id), parent_code
+                )
+            )
+        old_categories, old_tags = self.current_links.get(current.id, (set(), set()))
+        if categories is not None and set(categories) == old_categories:
+            categories = None
+        elif categories is not None:
+            names = {v: k for k, v in self.categories.items()}
+            changes.append(
+                hist.FieldChange(
+                    "@categories",
+                    None,
+                    None,
+                    sorted(names.get(c, "") for c in old_categories),
+                    sorted(names.get(c, "") for c in categories),
+                )
+            )
+        if tags is not None and set(tags) == old_tags:
+            tags = None
+        elif tags is not None:
+            names = {v: k for k, v in self.tags.items()}
+            changes.append(
+                hist.FieldChange(
+                    "@tags",
+                    None,
+                    None,
+                    sorted(names.get(t, "") for t in old_tags),
+                    sorted(names.get(t, "") for t in tags),
+                )
+            )
+        if not changes:
+            return "same", {}, None, None, []
+        return (
+            "update",
+            {
+                "id": current.id,
+                "family_id": family_id,
+                "parent_id": parent_id,
+                "enabled": enabled,
+                "values": values,
+                "revision": current.revision + 1,
+                "updated_at": self.now,
+            },
+            categories,
+            tags,
+            changes,
+        )
+
+
+def run(
+    session: Session,
+    parser: Parser,
+    report: ImportReport,
+    *,
+    skip_invalid: bool,
+    create_attributes: bool,
+    progress: Progress | None = None,
+) -> Importer:
+    """Prepare the schema, apply every row; raise ImportFailed (caller rolls back) on errors."""
+    from pimdesk.errors import ImportFailed
+
+    context = load_context(session)
+    needs = parser.prepare(context, create_attributes=create_attributes)
+    header_errors = parser.header_errors()
+    if header_errors:
+        report.errors.extend(header_errors)
+        raise ImportFailed(report.source, header_errors)
+    try:
+        report.created_attributes = apply_needs(session, context, needs)
+    except PimdeskError as exc:
+        raise ImportFailed(report.source, [RowError(1, None, str(exc))]) from exc
+    context = load_context(session)
+    importer = Importer(session, context, report, skip_invalid=skip_invalid, progress=progress)
+    for row in parser.rows(context):
+        importer.add(row)
+    header_errors = parser.header_errors()
+    if header_errors:
+        report.errors.extend(header_errors)
+        raise ImportFailed(report.source, header_errors)
+    importer.finish()
+    report.warnings.extend(parser.warnings)
+    if report.errors and not skip_invalid:
+        raise ImportFailed(report.source, report.errors)
+    search.reindex_products(session, report.product_ids)
+    return importer
+
+
+def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+__all__ = ["Family", "ImportReport", "Importer", "apply_needs", "run"]
