@@ -93,3 +93,39 @@ def test_status_cli_json_and_text_with_an_added_section(library: Library) -> Non
     data = json.loads(as_json.output)
     assert data["catalog"]["products"] == 0 and data["assets"] == {"assets": 0, "inbox": 0}
     assert text.exit_code == 0 and "products  0" in text.output and "inbox: 0" in text.output
+
+
+def test_status_counts_complete_products_per_channel(any_library: Library) -> None:
+    from pimdesk.services.products import create_product
+
+    create_product(
+        any_library,
+        "DONE-1",
+        values={
+            "name-en_US": "Done kettle",
+            "description-en_US-ecommerce": "Boils water.",
+            "price-USD": "19.90",
+        },
+    )
+    create_product(any_library, "TODO-1", values={"name-en_US": "Half kettle"})
+    summary = library_status(any_library)["catalog"]["completeness"]
+    # The default family requires an image on ecommerce: nothing is complete without one.
+    assert summary == [
+        {
+            "channel": "ecommerce",
+            "total": 2,
+            "complete": 0,
+            "locales": [{"locale": "en_US", "complete": 0}],
+        }
+    ]
+    from pimdesk.services.reference import set_family_requirements
+
+    set_family_requirements(
+        any_library,
+        "default",
+        requirements={"ecommerce": ["sku", "name", "description", "price"]},
+        image_requirements={"ecommerce": []},
+    )
+    summary = library_status(any_library)["catalog"]["completeness"]
+    assert summary[0]["complete"] == 1 and summary[0]["locales"][0]["complete"] == 1
+    assert {h.sku for h in search(any_library, "kettle")} == {"DONE-1", "TODO-1"}
