@@ -251,7 +251,7 @@ class OutputFolder:
         self.manifest_path = self.root / f".pimdesk-{re.sub(r'[^A-Za-z0-9_-]', '_', owner)}.json"
         self.previous: dict[str, dict[str, Any]] = self._load_manifest()
         self._files: dict[str, _Planned] = {}
-        self._by_source: dict[tuple[str, Path], str] = {}
+        self._by_source: dict[tuple[str, Path, str], str] = {}
         for sub in {"", *subfolders, *(str(PurePosixPath(n).parent) for n in self.previous)}:
             folder = self.root if sub in {"", "."} else safe_join(self.root, sub)
             remove_stale_temps(folder)
@@ -284,12 +284,12 @@ class OutputFolder:
     def image_name(self, wanted: str, source: Path, *, folder: str = "") -> str:
         """A name (relative to the output folder) for the image ``source``.
 
-        The same source gets the same name; a name already used in this publish by another
-        source, or held by a file we did not write, gets ``-2``, ``-3``, ... before the
-        extension. Unsafe names are refused with :class:`OutputError`.
+        The same source asked for under the same name gets the same name; a name already
+        used in this publish by another source, or held by a file we did not write, gets
+        ``-2``, ``-3``, ... before the extension. Unsafe names raise :class:`OutputError`.
         """
         check_relative_name(wanted)
-        key = (folder, Path(source))
+        key = (folder, Path(source), wanted)
         if key in self._by_source:
             return self._by_source[key]
         stem, dot, ext = wanted.rpartition(".")

@@ -17,6 +17,8 @@ BUILTINS = {
     "storefront": "pimdesk.channels.exporters.storefront:StorefrontExporter",
     "woocommerce_csv": "pimdesk.channels.exporters.woocommerce:WooCommerceCsvExporter",
     "google_merchant": "pimdesk.channels.exporters.google:GoogleMerchantExporter",
+    "amazon_images": "pimdesk.channels.exporters.amazon:AmazonImagesExporter",
+    "folder": "pimdesk.channels.exporters.folder:FolderExporter",
 }
 
 
