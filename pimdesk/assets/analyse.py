@@ -76,6 +76,12 @@ def _read(path: Path, root: Path, force: bool, result: FileResult) -> None:
     except FileNotFoundError:
         result.problem = "the file disappeared before it could be read"
         return
+    except PermissionError:
+        result.problem = "no permission to read the file or its folder (check the permissions)"
+        return
+    except OSError as exc:  # symlink loop, name too long, I/O error, ...
+        result.problem = f"cannot read the file: {exc.strerror or exc}"
+        return
     if not stat.S_ISREG(before.st_mode):
         result.problem = "not a regular file"
         return

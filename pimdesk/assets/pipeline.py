@@ -251,7 +251,9 @@ def run(
     """Ingest files and folders; every file gets an outcome; returns the report."""
     emit = progress or (lambda _event: None)
     candidates, missing = expand(paths, source_root)
-    total = len(candidates) + len(missing)
+    bad_names = [c for c in candidates if _bad_name(str(c.path))]
+    candidates = [c for c in candidates if not _bad_name(str(c.path))]
+    total = len(candidates) + len(missing) + len(bad_names)
     emit(oc.IngestEvent("scan", 0, total, message=f"{total} files found"))
     with library.session() as session:
         matcher = load_matcher(session)
@@ -274,13 +276,14 @@ def run(
     first: list[PendingFile] = [
         PendingFile(FileResult(path=p, problem="no such file or folder"), "") for p in missing
     ]
+    for candidate in bad_names:
+        text = str(candidate.path)
+        problem = _bad_name(text)
+        first.append(PendingFile(FileResult(path=_printable(text), problem=problem), ""))
     todo: list[str] = []
     for candidate in candidates:
         text = str(candidate.path)
-        bad_name = _bad_name(text)
-        if bad_name:
-            first.append(PendingFile(FileResult(path=_printable(text), problem=bad_name), ""))
-        elif text in unchanged:
+        if text in unchanged:
             first.append(PendingFile(FileResult(path=text, problem=None), candidate.relative))
         else:
             todo.append(text)

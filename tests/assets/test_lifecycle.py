@@ -1,0 +1,315 @@
+"""After ingest: approval, restore, rights and expiry, inbox rematch (also after an import),
+source files deleted or moved, and the CLI's JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from pimdesk.assets import settings
+from pimdesk.assets.publishable import publishable_images
+from pimdesk.catalog.models import AssetVersion, Product
+from pimdesk.cli import cli
+from pimdesk.errors import NotFoundError, ValidationError
+from pimdesk.events import Change
+from pimdesk.library import Library
+from pimdesk.services import assets, rights
+from pimdesk.services.ingest import ingest_paths, mark_missing_at_source, source_moved
+
+
+def _one(library: Library, shoot: Path, place, add_products, name="WB-750_main_1.jpg") -> int:
+    add_products(library, "WB-750")
+    place("products/mg01-bk-0.jpg", name)
+    return ingest_paths(library, [shoot]).files[0].asset_id  # type: ignore[return-value]
+
+
+def _shown(library: Library, sku: str = "WB-750", at: dt.datetime | None = None) -> list[int]:
+    with library.session() as s:
+        pid = s.scalar(select(Product.id).where(Product.sku == sku))
+        return [i.asset_id for i in publishable_images(s, pid, "ecommerce", at)]
+
+
+def test_new_library_auto_approves_and_the_setting_keeps_drafts(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    asset_id = _one(library, shoot, place, add_products)
+    assert assets.show_asset(library, asset_id).versions[0].approval == "approved"
+    with library.session() as s:
+        settings.put(s, settings.AUTO_APPROVE, False)
+    place("products/mg02-bk-0.jpg", "WB-750_main_1.jpg")
+    ingest_paths(library, [shoot])
+    detail = assets.show_asset(library, asset_id)
+    assert [v.approval for v in detail.versions] == ["approved", "draft"]
+    assert [v.current for v in detail.versions] == [True, False]  # draft is not published yet
+    assets.set_approval(library, asset_id, "approved")
+    assert assets.show_asset(library, asset_id).versions[1].current
+
+
+def test_reject_then_restore(library: Library, shoot: Path, place, add_products) -> None:
+    asset_id = _one(library, shoot, place, add_products)
+    place("products/mg02-bk-0.jpg", "WB-750_main_1.jpg")
+    ingest_paths(library, [shoot])
+    changes: list[Change] = []
+    library.events.subscribe(changes.append)
+    assets.set_approval(library, asset_id, "rejected", version=2)
+    assert _shown(library) == [asset_id]  # version 1 is current again
+    restored = assets.restore_version(library, asset_id, 1)
+    assert restored.number == 3 and restored.current
+    detail = assets.show_asset(library, asset_id)
+    assert detail.versions[2].sha256 == detail.versions[0].sha256
+    assert [c.kind for c in changes] == ["approval", "approval"]
+    assert changes[0].product_ids  # the product's listing changed
+    with pytest.raises(NotFoundError):
+        assets.restore_version(library, asset_id, 9)
+    with pytest.raises(ValidationError):
+        assets.set_approval(library, asset_id, "maybe")
+
+
+def test_rights_status_expiring_and_expired(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    asset_id = _one(library, shoot, place, add_products)
+    now = dt.datetime.now(dt.UTC)
+    info = rights.set_rights(
+        library, asset_id, expires_at=now + dt.timedelta(days=10), holder="Ann"
+    )
+    assert info.status == rights.EXPIRING_SOON
+    assert [i.asset_id for i in rights.expiring(library)] == [asset_id]
+    assert rights.expiring(library, days=5) == []
+    assert [a.id for a in assets.list_assets(library, expiring=True)] == [asset_id]
+    assert _shown(library) == [asset_id]
+    assert _shown(library, at=now + dt.timedelta(days=11)) == []
+    rights.set_rights(library, asset_id, expires_at=now - dt.timedelta(days=1))
+    assert rights.get_rights(library, asset_id).status == rights.EXPIRED
+    assert rights.get_rights(library, asset_id).holder == "Ann"  # untouched fields stay
+    assert _shown(library) == []
+    assert [a.id for a in assets.list_assets(library, expired=True)] == [asset_id]
+    rights.set_rights(library, asset_id, expires_at=None, valid_from=now + dt.timedelta(days=3))
+    assert rights.get_rights(library, asset_id).status == rights.NOT_YET_VALID
+    assert _shown(library) == []
+    with pytest.raises(ValidationError):
+        rights.set_rights(library, asset_id, allowed_channels=["nowhere"])
+
+
+def test_clock_passing_an_expiry_marks_the_product_for_republishing(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    asset_id = _one(library, shoot, place, add_products)
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    rights.set_rights(library, asset_id, expires_at=dt.datetime.now(dt.UTC))
+    with library.session() as s:
+        revision = s.scalar(select(Product.revision).where(Product.sku == "WB-750"))
+    assert rights.touch_expiry_changes(library, before)
+    with library.session() as s:
+        assert s.scalar(select(Product.revision).where(Product.sku == "WB-750")) > revision
+
+
+def test_iptc_xmp_rights_are_filled_on_ingest(library: Library, shoot: Path) -> None:
+    from PIL import Image
+
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/" '
+        'xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/" plus:ImageExpiry="2030-01-31">'
+        "<dc:creator><rdf:Seq><rdf:li>Jo Photographer</rdf:li></rdf:Seq></dc:creator>"
+        '<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">(c) Jo</rdf:li></rdf:Alt></dc:rights>'
+        "<xmpRights:UsageTerms><rdf:Alt><rdf:li>Web shop only</rdf:li></rdf:Alt>"
+        "</xmpRights:UsageTerms></rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    Image.new("RGB", (40, 30), "navy").save(shoot / "shot.jpg", "JPEG", xmp=xmp.encode())
+    report = ingest_paths(library, [shoot])
+    info = rights.get_rights(library, report.files[0].asset_id)  # type: ignore[arg-type]
+    assert info.holder == "Jo Photographer"
+    assert info.licence == "Web shop only"
+    assert info.notes == "(c) Jo"
+    assert info.expires_at == dt.datetime(2030, 1, 31, tzinfo=dt.UTC)
+
+
+def test_rematch_links_inbox_files_once_the_product_exists(
+    library: Library, shoot: Path, place, add_products, tmp_path: Path
+) -> None:
+    place("products/mg01-bk-0.jpg", "LATE-1_front_1.jpg")
+    report = ingest_paths(library, [shoot])
+    assert report.files[0].outcome == "unmatched"
+    assert assets.rematch(library).linked == []
+    add_products(library, "LATE-1")
+    result = assets.rematch(library)
+    assert [(f.sku, f.role, f.position) for f in result.linked] == [("LATE-1", "front", 1)]
+    assert assets.list_assets(library, unmatched=True) == []
+    assert _shown(library, "LATE-1") == [report.files[0].asset_id]
+
+
+def test_an_import_links_the_files_waiting_for_its_skus(
+    library: Library, shoot: Path, place, tmp_path: Path
+) -> None:
+    place("products/mg01-bk-0.jpg", "NEW-9_main_1.jpg")
+    ingest_paths(library, [shoot])
+    csv = tmp_path / "products.csv"
+    csv.write_text("sku,name-en_US\nNEW-9,Nine\n", encoding="utf-8")
+    from pimdesk.services.imports import import_file
+
+    import_file(library, csv)
+    assert assets.list_assets(library, unmatched=True) == []
+    assert len(_shown(library, "NEW-9")) == 1
+
+
+def test_rematch_into_an_occupied_slot_becomes_a_new_version(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    waiting = place("products/mg01-bk-0.jpg", "SLOT-1_main_1.jpg")
+    inbox_id = ingest_paths(library, [waiting]).files[0].asset_id
+    add_products(library, "SLOT-1")
+    place("products/mg02-bk-0.jpg", "hand picked.jpg")
+    chosen = ingest_paths(library, [shoot / "hand picked.jpg"]).files[0].asset_id
+    assets.link_asset(library, chosen, "SLOT-1", "main", 1)  # by hand, before the rematch
+    result = assets.rematch(library)
+    assert [(f.outcome, f.asset_id, f.version) for f in result.linked] == [
+        ("new_version", chosen, 2)
+    ]
+    assert inbox_id not in [a.id for a in assets.list_assets(library)]
+    assert _shown(library, "SLOT-1") == [chosen]
+
+
+def test_deleted_source_keeps_the_asset_and_is_flagged(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    asset_id = _one(library, shoot, place, add_products)
+    source = shoot / "WB-750_main_1.jpg"
+    source.unlink()
+    assert mark_missing_at_source(library, [source]) == [asset_id]
+    detail = assets.show_asset(library, asset_id)
+    assert detail.versions[0].source_missing
+    assert Path(detail.versions[0].object_path).is_file()
+    assert _shown(library) == [asset_id]
+    assert [a.id for a in assets.list_assets(library, problems=True)] == [asset_id]
+
+
+def test_moved_or_renamed_file_is_no_duplicate(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    asset_id = _one(library, shoot, place, add_products)
+    old = shoot / "WB-750_main_1.jpg"
+    new = shoot / "sub" / "renamed.jpg"
+    new.parent.mkdir()
+    old.rename(new)
+    report = ingest_paths(library, [new], source_root=shoot)  # the watcher saw a new file
+    assert report.files[0].outcome == "relinked"
+    assert report.files[0].asset_id == asset_id
+    with library.session() as s:
+        assert len(s.scalars(select(AssetVersion)).all()) == 1
+    back = shoot / "back.jpg"
+    new.rename(back)
+    assert source_moved(library, new, back) == [asset_id]
+    assert assets.show_asset(library, asset_id).versions[0].source_path == str(back)
+
+
+def test_identical_bytes_under_another_name_link_the_existing_asset(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    add_products(library, "WB-750", "WB-751")
+    place("products/mg01-bk-0.jpg", "WB-750_main_1.jpg")
+    first = ingest_paths(library, [shoot]).files[0]
+    place("products/mg01-bk-0.jpg", "WB-751_main_1.jpg")
+    place("products/mg01-bk-0.jpg", "copy of it.jpg")
+    report = ingest_paths(library, [shoot])
+    by_name = {Path(f.path).name: f for f in report.files}
+    assert by_name["WB-751_main_1.jpg"].outcome == "relinked"
+    assert by_name["WB-751_main_1.jpg"].asset_id == first.asset_id
+    assert by_name["copy of it.jpg"].outcome == "identical"
+    objects = list((library.root / "objects").rglob("*.jpg"))
+    assert len(objects) == 1
+
+
+def test_link_unlink_alt_and_tags(library: Library, shoot: Path, place, add_products) -> None:
+    asset_id = _one(library, shoot, place, add_products)
+    add_products(library, "OTHER")
+    link = assets.link_asset(library, asset_id, "OTHER", "detail")
+    assert (link.role, link.position) == ("detail", 1)
+    assert assets.link_asset(library, asset_id, "OTHER", "detail").position == 2
+    assert assets.unlink(library, asset_id, "OTHER") == 2
+    assert assets.set_alt_text(library, asset_id, "en_US", "A black watch") == {
+        "en_US": "A black watch"
+    }
+    assert assets.tag_asset(library, asset_id, add=["summer", "hero"]) == ["hero", "summer"]
+    assert [a.id for a in assets.list_assets(library, tag="hero")] == [asset_id]
+    assert [a.id for a in assets.list_assets(library, role="main")] == [asset_id]
+    with pytest.raises(NotFoundError):
+        assets.link_asset(library, asset_id, "NOPE", "main")
+
+
+def test_list_pages_by_id(library: Library, shoot: Path, place) -> None:
+    for index, name in enumerate(["a.jpg", "b.png", "c.webp"]):
+        source = [
+            "products/mg01-bk-0.jpg",
+            "formats/png_RGBA_8__128x128.png",
+            "formats/webp_flower.webp",
+        ][index]
+        place(source, name)
+    ingest_paths(library, [shoot])
+    first = assets.list_assets(library, limit=2)
+    rest = assets.list_assets(library, after_id=first[-1].id, limit=2)
+    assert len(first) == 2 and len(rest) == 1
+    assert rest[0].id > first[-1].id
+
+
+def test_cli_ingest_list_show_and_rights_json(
+    library: Library, shoot: Path, place: Callable[..., Path], add_products
+) -> None:
+    add_products(library, "WB-750")
+    place("products/mg01-bk-0.jpg", "WB-750_front_1.jpg")
+    runner = CliRunner()
+    base = ["--library", str(library.root)]
+    result = runner.invoke(cli, [*base, "ingest", "--json", str(shoot)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    asset_id = report["files"][0]["asset_id"]
+    listed = json.loads(runner.invoke(cli, [*base, "assets", "list", "--json"]).output)
+    assert [a["id"] for a in listed] == [asset_id]
+    shown = json.loads(
+        runner.invoke(cli, [*base, "assets", "show", str(asset_id), "--json"]).output
+    )
+    assert shown["id"] == asset_id
+    assert shown["links"] == [
+        {
+            "sku": "WB-750",
+            "model": None,
+            "role": "front",
+            "position": 1,
+            "locale": None,
+            "origin": "rule",
+        }
+    ]
+    version = shown["versions"][0]
+    assert {"sha256", "size", "width", "height", "exif", "approval", "thumbnail"} <= set(version)
+    assert Path(version["thumbnail"]).is_file()
+    expires = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+    result = runner.invoke(
+        cli,
+        [
+            *base,
+            "rights",
+            "set",
+            str(asset_id),
+            "--expires",
+            expires,
+            "--holder",
+            "Ann",
+            "--channels",
+            "ecommerce",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    expiring = json.loads(runner.invoke(cli, [*base, "rights", "expiring", "--json"]).output)
+    assert [(e["id"], e["status"]) for e in expiring] == [(asset_id, "expiring_soon")]
+    bad = runner.invoke(cli, [*base, "rights", "set", str(asset_id), "--expires", "soon"])
+    assert bad.exit_code == 2
+    missing = runner.invoke(cli, [*base, "assets", "show", "999"])
+    assert missing.exit_code == 1 and "no asset with id 999" in missing.output
