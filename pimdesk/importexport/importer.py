@@ -175,8 +175,8 @@ class Importer:
         self.families = {code: f.id for code, f in context.families.items()}
         self.family_codes = {f.id: code for code, f in context.families.items()}
         self.variants = context.family_variants_by_id
-        self.categories = dict(session.execute(select(Category.code, Category.id)).tuples().all())
-        self.tags = dict(session.execute(select(Tag.name, Tag.id)).tuples().all())
+        self.categories = dict(session.execute(select(Category.code, Category.id)).all())
+        self.tags = dict(session.execute(select(Tag.name, Tag.id)).all())
         self.models: dict[str, _Model] = {}
         self.missing_models: set[str] = set()
         self.siblings: dict[str, dict[tuple[str, ...], str]] = {}
@@ -518,9 +518,7 @@ class Importer:
             parent_codes = dict(
                 self.session.execute(
                     select(ProductModel.id, ProductModel.code).where(ProductModel.id.in_(ids))
-                )
-                .tuples()
-                .all()
+                ).all()
             )
         self.current_links = self._current_links([r.id for r in existing.values()])
         inserts: list[dict[str, Any]] = []
