@@ -817,6 +817,44 @@ def auto_publish_channels(library: Library) -> list[str]:
     ]
 
 
+def publishing_status(library: Library) -> dict[str, Any]:
+    """The ``publishing`` section of ``pimdesk status``: per channel published / waiting /
+    never published / to withdraw / blocked, the last run, and broken exporter plugins."""
+    summaries, problems = list_channels(library)
+    channels: list[dict[str, Any]] = []
+    for summary in summaries:
+        row: dict[str, Any] = {
+            "channel": summary.code,
+            "exporter": summary.exporter,
+            "auto_publish": summary.auto_publish,
+            "problem": summary.problem,
+        }
+        if summary.problem is None:
+            try:
+                row.update(asdict(channel_counts(library, summary.code)))
+            except PimdeskError as exc:
+                row["problem"] = exc.message
+            runs = publish_history(library, summary.code, limit=1)
+            if runs:
+                row["last_run"] = {
+                    "at": runs[0].started_at.isoformat(),
+                    "result": runs[0].result,
+                    "mode": runs[0].mode,
+                }
+        channels.append(row)
+    return {"channels": channels, "plugin_problems": problems}
+
+
+def _register_status() -> None:
+    from pimdesk.services.status import STATUS_PROVIDERS
+
+    if all(name != "publishing" for name, _ in STATUS_PROVIDERS):
+        STATUS_PROVIDERS.append(("publishing", publishing_status))
+
+
+_register_status()
+
+
 __all__ = [
     "ChannelCounts",
     "ChannelDetail",
@@ -832,6 +870,7 @@ __all__ = [
     "map_field",
     "publish_channel",
     "publish_history",
+    "publishing_status",
     "set_channel",
     "setup_from_channel",
     "show_channel",

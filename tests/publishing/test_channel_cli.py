@@ -63,3 +63,25 @@ def test_cli_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
     assert code == 1 and "no channel 'nope'" in err
     code, _, err = run(root, "channels", "set", "ecommerce", "novalue")
     assert code == 2
+
+
+def test_status_shows_per_channel_counts(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    out = tmp_path / "out"
+    out.mkdir()
+    from pimdesk.services import products, publishing
+
+    with Library.open(root) as lib:
+        publishing.add_channel(lib, "shop", exporter="shopify_csv", settings={"output": str(out)})
+        products.create_product(lib, "A-1", values={"name-en_US": "A", "price-USD": "3"})
+        products.create_product(lib, "B-1", values={"name-en_US": "B"})  # no price: blocked
+        publishing.publish_channel(lib, "shop")
+        products.set_values(lib, "A-1", {"name-en_US": "A2"})
+    code, stdout, err = run(root, "status", "--json")
+    assert code == 0, err
+    section = json.loads(stdout)["publishing"]
+    shop = next(c for c in section["channels"] if c["channel"] == "shop")
+    assert (shop["published"], shop["waiting"], shop["blocked"]) == (0, 1, 1)
+    assert shop["last_run"]["result"] == "partial"
+    code, stdout, _ = run(root, "status")
+    assert "publishing:" in stdout
