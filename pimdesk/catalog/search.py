@@ -45,6 +45,8 @@ SQLITE_RANK = "bm25(20.0, 50.0, 5.0, 1.0, 0.0)"
 
 # Attribute types whose values are words a user may type.
 TEXT_TYPES = frozenset({"text", "textarea", "identifier", "gtin"})
+# Select values are indexed by their option labels in every locale ("schwarz" finds black).
+SELECT_TYPES = frozenset({"simpleselect", "multiselect"})
 
 # Bounds on what one query may cost, whatever is pasted into the search box.
 MAX_QUERY_TOKENS = 12
@@ -113,7 +115,49 @@ class _Row:
     body_text: str
 
 
-def _product_rows(executor: Executor, ids: Sequence[int]) -> tuple[list[_Row], set[int]]:
+@dataclass
+class _Lookups:
+    """What every index row needs to know about the schema, read once per reindex."""
+
+    types: dict[str, str]
+    label_attributes: dict[int | None, str]
+    option_words: dict[tuple[str, str], str]
+
+    @classmethod
+    def load(cls, executor: Executor) -> _Lookups:
+        types = {
+            code: type_
+            for code, type_ in executor.execute(text("SELECT code, type FROM attribute"))
+        }
+        labels = {
+            fid: label or "name"
+            for fid, label in executor.execute(text("SELECT id, attribute_as_label FROM family"))
+        }
+        options: dict[tuple[str, str], str] = {}
+        for attribute, code, option_labels in executor.execute(
+            text(
+                "SELECT a.code, o.code, o.labels FROM attribute_option o "
+                "JOIN attribute a ON a.id = o.attribute_id"
+            )
+        ):
+            words = [str(v) for v in _json(option_labels).values() if v]
+            options[(attribute, code)] = " ".join(dict.fromkeys([code, *words]))
+        return cls(types, labels, options)
+
+    def words(self, attribute: str, data: Any) -> list[str]:
+        """The searchable words of one value (nothing for numbers, prices, dates, ...)."""
+        kind = self.types.get(attribute)
+        if kind in TEXT_TYPES:
+            return [data] if isinstance(data, str) and data and attribute != "sku" else []
+        if kind in SELECT_TYPES:
+            codes = data if isinstance(data, list) else [data]
+            return [self.option_words.get((attribute, str(c)), str(c)) for c in codes if c]
+        return []
+
+
+def _product_rows(
+    executor: Executor, ids: Sequence[int], lookups: _Lookups | None = None
+) -> tuple[list[_Row], set[int]]:
     """Index rows for the products among ``ids``, and the ids that no longer exist."""
     params = {f"p{i}": pid for i, pid in enumerate(ids)}
     placeholders = ", ".join(f":p{i}" for i in range(len(ids)))
@@ -144,8 +188,7 @@ def _product_rows(executor: Executor, ids: Sequence[int]) -> tuple[list[_Row], s
             models[mid] = (code, parent_id, _json(values))
         wanted = {m[1] for m in models.values() if m[1] is not None}
 
-    types = _attribute_types(executor)
-    label_attributes = _label_attributes(executor)
+    lookups = lookups or _Lookups.load(executor)
     rows = []
     for pid, sku, family_id, parent_id, values in products:
         documents = [_json(values)]
@@ -158,20 +201,20 @@ def _product_rows(executor: Executor, ids: Sequence[int]) -> tuple[list[_Row], s
             codes.append(code)
             documents.append(model_values)
             current = current_parent
-        label = label_attributes.get(family_id, "name")
+        label = lookups.label_attributes.get(family_id, "name")
         names: dict[str, str] = {}
         name_parts: list[str] = []
-        body_parts: list[str] = list(codes)
+        body_parts: list[str] = []
         # Own values first: a variant's own name wins over its parent's in the labels.
         for document in documents:
             for attribute, locale, _channel, data in iter_values(document):
-                if not isinstance(data, str) or not data:
-                    continue
                 if attribute == label:
-                    name_parts.append(data)
-                    names.setdefault(locale or "", data)
-                elif types.get(attribute) in TEXT_TYPES and attribute != "sku":
-                    body_parts.append(data)
+                    if isinstance(data, str) and data:
+                        name_parts.append(data)
+                        names.setdefault(locale or "", data)
+                else:
+                    body_parts.extend(lookups.words(attribute, data))
+        body_parts.extend(codes)  # last, so that excerpts show descriptions first
         rows.append(
             _Row(
                 product_id=pid,
@@ -188,18 +231,6 @@ def _json(value: Any) -> Mapping[str, Any]:
     if isinstance(value, str):
         value = json.loads(value)
     return value if isinstance(value, Mapping) else {}
-
-
-def _attribute_types(executor: Executor) -> dict[str, str]:
-    rows = executor.execute(text("SELECT code, type FROM attribute"))
-    return {code: type_ for code, type_ in rows}
-
-
-def _label_attributes(executor: Executor) -> dict[int | None, str]:
-    return {
-        fid: label or "name"
-        for fid, label in executor.execute(text("SELECT id, attribute_as_label FROM family"))
-    }
 
 
 def _pg_document(row: _Row) -> str:
@@ -255,8 +286,9 @@ def reindex_products(session: Executor, product_ids: Iterable[int]) -> None:
     if hasattr(session, "flush"):
         session.flush()
     postgres = _dialect(session) == "postgresql"
+    lookups = _Lookups.load(session)
     for chunk in _chunks(ids):
-        rows, _missing = _product_rows(session, chunk)
+        rows, _missing = _product_rows(session, chunk, lookups)
         params = {f"p{i}": pid for i, pid in enumerate(chunk)}
         holders = ", ".join(f":p{i}" for i in range(len(chunk)))
         if postgres:
