@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -269,9 +269,17 @@ class MainWindow(QMainWindow):
         state = settings.value("window/state")
         if isinstance(state, QByteArray | bytes):
             self.restoreState(QByteArray(state))
-        splitter = settings.value("window/splitter")
-        if isinstance(splitter, QByteArray | bytes):
-            self.splitter.restoreState(QByteArray(splitter))
+        self._splitter_restored = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Splitter sizes are restored once the window has its real size (restoring them
+        earlier lets the first layout pass redistribute them)."""
+        super().showEvent(event)
+        if not self._splitter_restored:
+            self._splitter_restored = True
+            splitter = self.context.settings.value("window/splitter")
+            if isinstance(splitter, QByteArray | bytes):
+                self.splitter.restoreState(QByteArray(splitter))
 
     def save_state(self) -> None:
         settings = self.context.settings

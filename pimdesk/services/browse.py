@@ -144,3 +144,66 @@ def sidebar_counts(library: Library, soon_days: int = 30) -> SidebarCounts:
             )
             or 0,
         )
+
+
+@dataclass(frozen=True)
+class ProductImage:
+    """One asset linked to a product (directly, or to its model when ``inherited``)."""
+
+    asset_id: int
+    title: str
+    kind: str
+    role: str
+    position: int
+    thumbnail: Path | None
+    approval: str | None
+    inherited: bool
+
+
+def product_images(library: Library, sku: str) -> list[ProductImage]:
+    """The assets linked to a product and to its models, by role then position."""
+    with library.session() as s:
+        product = s.scalar(select(Product).where(Product.sku == sku))
+        if product is None:
+            return []
+        model_ids = []
+        parent = product.parent
+        while parent is not None:
+            model_ids.append(parent.id)
+            parent = parent.parent
+        condition = AssetLink.product_id == product.id
+        if model_ids:
+            condition = condition | AssetLink.product_model_id.in_(model_ids)
+        links = s.execute(
+            select(AssetLink, Asset).join(Asset, Asset.id == AssetLink.asset_id).where(condition)
+        ).all()
+        newest = {
+            asset_id: (number, sha, approval)
+            for asset_id, number, sha, approval in s.execute(
+                select(
+                    AssetVersion.asset_id,
+                    AssetVersion.number,
+                    AssetVersion.sha256,
+                    AssetVersion.approval,
+                )
+                .where(AssetVersion.asset_id.in_([a.id for _, a in links]))
+                .order_by(AssetVersion.asset_id, AssetVersion.number)
+            )
+        }
+        images = []
+        for link, asset in links:
+            version = newest.get(asset.id)
+            images.append(
+                ProductImage(
+                    asset_id=asset.id,
+                    title=asset.title,
+                    kind=asset.kind,
+                    role=link.role,
+                    position=link.position,
+                    thumbnail=thumbnail_path(library, version[1]) if version else None,
+                    approval=version[2] if version else None,
+                    inherited=link.product_id is None,
+                )
+            )
+        images.sort(key=lambda i: (i.role != "main", i.role, i.position, i.asset_id))
+        return images

@@ -59,10 +59,13 @@ def test_search_box_finds_a_product_by_sku_and_opens_it(qtbot, library, qsetting
 
 def test_geometry_and_splitter_are_restored(qtbot, library, qsettings) -> None:
     window = make_window(qtbot, library, qsettings)
-    window.resize(1000, 700)
-    window.splitter.setSizes([300, 700])
+    window.resize(790, 600)
+    qtbot.waitUntil(lambda: window.width() == 790)
+    window.splitter.setSizes([260, 530])
+    sidebar_width = window.splitter.sizes()[0]
     window.close()
     window.context.workers.wait()
     again = make_window(qtbot, library, qsettings)
-    assert again.splitter.sizes()[0] == 300
+    qtbot.waitUntil(lambda: again.height() == 600)
+    assert again.splitter.sizes()[0] == sidebar_width
     again.context.workers.wait()
