@@ -523,6 +523,36 @@ def link_asset(
     return LinkInfo(sku, None, role, position, locale, "gui")
 
 
+def reorder_links(library: Library, sku: str, order: Sequence[tuple[int, str]]) -> int:
+    """Number a product's own links 1..n per role in the order given ((asset id, role)
+    pairs, as the GUI's image strip shows them after a drag). One transaction; returns
+    how many links changed position. Links not named keep their place after the named ones.
+    """
+    with library.session() as session:
+        product = session.scalars(select(Product).where(Product.sku == sku)).first()
+        if product is None:
+            raise NotFoundError(f"no product with SKU {sku!r}", where="SKU")
+        links = session.scalars(select(AssetLink).where(AssetLink.product_id == product.id)).all()
+        by_key = {(k.asset_id, k.role): k for k in links}
+        ranked = [by_key[key] for key in order if key in by_key]
+        ranked += sorted(
+            (k for k in links if k not in ranked), key=lambda k: (k.role, k.position, k.id)
+        )
+        next_position: dict[str, int] = {}
+        moved: set[int] = set()
+        for link in ranked:
+            position = next_position.get(link.role, 0) + 1
+            next_position[link.role] = position
+            if link.position != position:
+                link.position = position
+                moved.add(link.asset_id)
+        if not moved:
+            return 0
+        products = _commit_change(session, moved, {product.id})
+    _emit(library, "links", moved, products)
+    return len(moved)
+
+
 def unlink(
     library: Library,
     asset_id: int,

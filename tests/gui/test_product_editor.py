@@ -15,6 +15,8 @@ def open_editor(qtbot, ctx, sku: str) -> ProductEditorScreen:
     editor.show()
     editor.open_sku(sku)
     qtbot.waitUntil(lambda: editor.data is not None and "description" in editor.rows, timeout=5000)
+    # rows added to a shown form become visible on the next pass of the event loop
+    qtbot.waitUntil(lambda: editor.rows["description"].isVisible(), timeout=5000)
     return editor
 
 
