@@ -86,7 +86,8 @@ border:1px solid #eef0f2;border-radius:6px}
 h1{font-size:1.7rem;line-height:1.25;margin:0 0 8px;overflow-wrap:anywhere}
 .brand{color:#6a737d;margin:0 0 12px;text-transform:uppercase;font-size:.8rem;
 letter-spacing:.06em}
-.product .price{font-size:1.3rem;margin:0 0 18px}
+.lead{font-size:1.3rem;margin:0 0 18px}
+td .price{font-weight:500}
 .description{color:#3a4148;margin-bottom:22px;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:8px 10px;border-bottom:1px solid #eef0f2}
@@ -314,7 +315,7 @@ class StorefrontExporter(FileExporter):
             f'<div class="gallery">{gallery}</div>\n<div class="details">\n'
             + (f'<p class="brand">{esc(brand)}</p>' if brand else "")
             + f"<h1>{esc(group.title)}</h1>\n"
-            f'<p class="price">{self._group_price_html(group)}</p>\n'
+            f'<p class="lead">{self._group_price_html(group)}</p>\n'
             f'<div class="description">{description_html(first.description)}</div>\n'
             f"{table}\n</div>\n</article>"
         )
