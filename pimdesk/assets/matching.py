@@ -121,6 +121,9 @@ def adapt(result: Any) -> FileMatch:
         return result
     sku = _get(result, "sku")
     matched = _get(result, "matched", default=sku is not None)
+    if _get(result, "action", default=None) == "problem":  # strict rule or a rejected SKU
+        reason = _get(result, "reason", default=None) or "the filename rules refuse this file"
+        return FileMatch(sku=None, reason=str(reason), strict=True)
     options = _get(result, "options", default={}) or {}
     unknown = _get(result, "unknown_sku", "on_unknown_sku", default=None) or options.get(
         "unknown_sku", "inbox"

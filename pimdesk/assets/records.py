@@ -17,8 +17,9 @@ Runs inside the caller's transaction (one per batch). The decisions, in order:
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from sqlalchemy import func, select, update
@@ -38,6 +39,7 @@ from pimdesk.catalog.models import (
     Family,
     IngestProblem,
     Product,
+    ProductModel,
 )
 
 
@@ -49,33 +51,57 @@ class PendingFile:
     relative: str
 
 
-@dataclass
-class ProductIndex:
-    """SKU -> product id for the whole catalog, loaded once per ingest run."""
+@dataclass(frozen=True)
+class Target:
+    """What a file is linked to: a product, or a product model (shown by all its variants)."""
 
-    by_sku: dict[str, int]
-    by_folded: dict[str, str] = field(default_factory=dict)
+    product_id: int | None = None
+    model_id: int | None = None
+
+
+class ProductIndex:
+    """SKU (and product-model code) -> id for the whole catalog, loaded once per ingest run.
+
+    ``skus`` is one stable collection, so the rules build their lookup index once per run.
+    """
+
+    def __init__(self, products: dict[str, int], models: dict[str, int] | None = None):
+        self.by_sku = dict(products)
+        self.models = dict(models or {})
+        self._refresh()
 
     @classmethod
     def load(cls, session: Session) -> ProductIndex:
-        rows = session.execute(select(Product.sku, Product.id)).all()
-        index = cls({sku: pid for sku, pid in rows})
-        index.by_folded = {sku.casefold(): sku for sku in index.by_sku}
-        return index
+        products = {sku: pid for sku, pid in session.execute(select(Product.sku, Product.id))}
+        models = {
+            code: mid for code, mid in session.execute(select(ProductModel.code, ProductModel.id))
+        }
+        return cls(products, models)
 
-    def find(self, sku: str) -> tuple[str, int] | None:
+    def _refresh(self) -> None:
+        self.by_folded = {sku.casefold(): sku for sku in self.by_sku}
+        self.models_folded = {code.casefold(): code for code in self.models}
+        self._skus = frozenset(self.by_sku) | frozenset(self.models)
+
+    def find(self, sku: str) -> Target | None:
+        sku = unicodedata.normalize("NFC", sku)
         if sku in self.by_sku:
-            return sku, self.by_sku[sku]
+            return Target(product_id=self.by_sku[sku])
+        if sku in self.models:
+            return Target(model_id=self.models[sku])
         real = self.by_folded.get(sku.casefold())
-        return (real, self.by_sku[real]) if real is not None else None
+        if real is not None:
+            return Target(product_id=self.by_sku[real])
+        code = self.models_folded.get(sku.casefold())
+        return Target(model_id=self.models[code]) if code is not None else None
 
     def add(self, sku: str, product_id: int) -> None:
         self.by_sku[sku] = product_id
-        self.by_folded[sku.casefold()] = sku
+        self._refresh()
 
     @property
     def skus(self) -> Collection[str]:
-        return self.by_sku.keys()
+        return self._skus
 
 
 class Writer:
@@ -138,7 +164,7 @@ class Writer:
         latest = max(asset.versions, key=lambda v: v.number)
         match = self.matcher(relative, self.products.skus)
         slot = self._resolve_slot(match) if match.matched else None
-        if isinstance(slot, int):
+        if isinstance(slot, Target):
             holder = self._slot_asset(slot, match)
             if holder is None:
                 self._link(asset, slot, match)
@@ -170,7 +196,7 @@ class Writer:
         self.asset_ids.add(asset.id)
         if asset.inbox_reason is not None and match.matched:
             slot = self._resolve_slot(match)
-            if isinstance(slot, int) and self._slot_asset(slot, match) is None:
+            if isinstance(slot, Target) and self._slot_asset(slot, match) is None:
                 self._link(asset, slot, match)
                 return self._outcome(result.path, oc.RELINKED, version, match, f"moved from {old}")
         return self._outcome(result.path, oc.RELINKED, version, match, f"moved from {old}")
@@ -178,7 +204,7 @@ class Writer:
     def _place(
         self, result: FileResult, known: list[AssetVersion], match: FileMatch, relative: str
     ) -> oc.FileOutcome:
-        slot: int | str | None = None
+        slot: Target | str | None = None
         if match.matched:
             slot = self._resolve_slot(match)
             if isinstance(slot, str) and slot.startswith("!"):
@@ -186,7 +212,7 @@ class Writer:
         elif match.strict:
             return self.problem(result.path, f"unmatched (strict rule): {match.reason}")
         self._resolve_problems(result.path)
-        if isinstance(slot, int):
+        if isinstance(slot, Target):
             holder = self._slot_asset(slot, match)
             if holder is not None:
                 if any(v.sha256 == result.sha256 for v in holder.versions):
@@ -215,36 +241,37 @@ class Writer:
         asset = self._new_asset(result, relative, match, inbox_reason=reason)
         return self._outcome(result.path, oc.UNMATCHED, asset.versions[0], match, reason)
 
-    def _resolve_slot(self, match: FileMatch) -> int | str:
-        """Product id for the match; a reason string when it waits ("!reason" = problem)."""
+    def _resolve_slot(self, match: FileMatch) -> Target | str:
+        """Where the match links; a reason string when it waits ("!reason" = problem)."""
         assert match.sku is not None
         unsafe = unsafe_sku_reason(match.sku)
         if unsafe:
             return "!" + unsafe
         found = self.products.find(match.sku)
         if found is not None:
-            return found[1]
+            return found
         if match.unknown_sku == "create":
             product = Product(sku=match.sku, enabled=False, family_id=self._default_family())
             self.session.add(product)
             self.session.flush()
             self.products.add(product.sku, product.id)
             self.product_ids.add(product.id)
-            return product.id
+            return Target(product_id=product.id)
         rule = f" (rule {match.rule})" if match.rule else ""
         return f"unknown SKU {match.sku!r}{rule}"
 
     def _default_family(self) -> int | None:
         return self.session.scalars(select(Family.id).order_by(Family.id)).first()
 
-    def _slot_asset(self, product_id: int, match: FileMatch) -> Asset | None:
+    def _slot_asset(self, target: Target, match: FileMatch) -> Asset | None:
+        owner = (
+            AssetLink.product_id == target.product_id
+            if target.product_id is not None
+            else AssetLink.product_model_id == target.model_id
+        )
         link = self.session.scalars(
             select(AssetLink)
-            .where(
-                AssetLink.product_id == product_id,
-                AssetLink.role == match.role,
-                AssetLink.position == match.position,
-            )
+            .where(owner, AssetLink.role == match.role, AssetLink.position == match.position)
             .order_by(AssetLink.id)
         ).first()
         return link.asset if link is not None else None
@@ -308,10 +335,11 @@ class Writer:
         self.asset_ids.add(asset.id)
         return version
 
-    def _link(self, asset: Asset, product_id: int, match: FileMatch) -> None:
+    def _link(self, asset: Asset, target: Target, match: FileMatch) -> None:
         asset.links.append(
             AssetLink(
-                product_id=product_id,
+                product_id=target.product_id,
+                product_model_id=target.model_id,
                 role=match.role,
                 position=match.position,
                 locale=match.locale,
@@ -321,7 +349,8 @@ class Writer:
         asset.inbox_reason = None
         self.session.flush()
         self.asset_ids.add(asset.id)
-        self.product_ids.add(product_id)
+        if target.product_id is not None:
+            self.product_ids.add(target.product_id)
 
     def _resolve_problems(self, path: str) -> None:
         self.session.execute(

@@ -313,3 +313,29 @@ def test_cli_ingest_list_show_and_rights_json(
     assert bad.exit_code == 2
     missing = runner.invoke(cli, [*base, "assets", "show", "999"])
     assert missing.exit_code == 1 and "no asset with id 999" in missing.output
+
+
+def test_a_file_named_by_a_product_model_code_shows_on_every_variant(
+    library: Library, shoot: Path, place
+) -> None:
+    from pimdesk.catalog.models import Family, FamilyVariant, ProductModel
+
+    with library.session() as s:
+        family = s.query(Family).first()
+        variant = FamilyVariant(code="by_color", family_id=family.id, axes_level1=["color"])
+        s.add(variant)
+        s.flush()
+        model = ProductModel(code="TEE", family_variant_id=variant.id)
+        s.add(model)
+        s.flush()
+        s.add_all(
+            [
+                Product(sku="TEE-RED", parent_id=model.id),
+                Product(sku="TEE-BLUE", parent_id=model.id),
+            ]
+        )
+    place("products/mg01-bk-0.jpg", "TEE_lifestyle_1.jpg")
+    report = ingest_paths(library, [shoot])
+    assert report.files[0].outcome == "new_asset"
+    assert len(report.product_ids) == 2  # both variants' listings changed
+    assert _shown(library, "TEE-RED") == _shown(library, "TEE-BLUE") == [report.files[0].asset_id]
