@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import Any
@@ -166,6 +167,170 @@ def _echo_result(result: MatchResult) -> None:
         click.echo(f"    not {attempt.rule!r}: {attempt.reason}")
 
 
+# -- watched folders -----------------------------------------------------------------------
+
+
+@click.group(invoke_without_command=True)
+@json_option
+@pass_app
+@click.pass_context
+@handle_errors
+def watch(ctx: click.Context, app: AppContext, as_json: bool) -> None:
+    """Watch the folders of the watch list and ingest files as they arrive (until Ctrl+C).
+
+    Subcommands manage the list: watch add PATH, watch list, watch remove PATH.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    import signal
+    import threading
+
+    from pimdesk.services.watch import folders
+    from pimdesk.watch import background_services
+    from pimdesk.watch.watcher import FolderWatcher
+
+    library = app.library
+    library.acquire_instance_lock("pimdesk watch")
+    if not folders(library):
+        click.echo(
+            "pimdesk: no watched folders yet; add one with 'pimdesk watch add PATH' "
+            "(this watcher picks it up)",
+            err=True,
+        )
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    services = background_services(library)  # auto-publishing and friends
+    watcher = FolderWatcher(library, on_event=_event_printer(as_json), services=services)
+    try:
+        watcher.run_forever(stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    click.echo("pimdesk: watcher stopped", err=True)
+
+
+def _event_printer(as_json: bool):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from pimdesk.watch.watcher import WatchEvent
+
+    def show(event: WatchEvent) -> None:
+        if as_json:
+            data = {
+                "kind": event.kind,
+                "folder": event.folder,
+                "path": event.path,
+                "message": event.message,
+                "outcome": event.outcome.to_dict() if event.outcome else None,
+            }
+            click.echo(json.dumps(data, ensure_ascii=False), nl=True)
+            sys.stdout.flush()
+            return
+        if event.kind == "unchanged":
+            return  # a scan's already-ingested files: the "scan" line counts them
+        shown = event.path or ""
+        if event.path and event.folder:
+            with contextlib.suppress(ValueError):
+                shown = Path(event.path).relative_to(event.folder).as_posix()
+        if event.outcome is not None:
+            o = event.outcome
+            target = f" -> {o.sku} {o.role} {o.position}" if o.sku else ""
+            asset = f" (asset {o.asset_id} v{o.version})" if o.asset_id else ""
+            reason = f": {o.reason}" if o.reason and o.outcome != "new_asset" else ""
+            line = f"{o.outcome:<11} {shown}{target}{asset}{reason}"
+        elif shown:
+            line = f"{event.kind:<11} {shown}: {event.message}"
+        else:
+            line = f"{event.kind:<11} {event.folder}: {event.message}"
+        click.echo(line)
+        sys.stdout.flush()
+
+    return show
+
+
+@watch.command("add")
+@click.argument("path", type=click.Path(path_type=str))
+@click.option("--recursive/--no-recursive", default=True, help="Include subfolders (default).")
+@click.option("--include", multiple=True, metavar="GLOB", help="Only these files (e.g. '*.jpg').")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Leave these files out.")
+@click.option("--polling", is_flag=True, help="Poll instead of OS events (network shares).")
+@json_option
+@pass_app
+@handle_errors
+def watch_add(
+    app: AppContext,
+    path: str,
+    recursive: bool,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    polling: bool,
+    as_json: bool,
+) -> None:
+    """Add PATH to the watch list and ingest what is already in it."""
+    from pimdesk.cli.common import progress
+    from pimdesk.services import watch as watch_service
+
+    library = app.library
+    info = watch_service.add_folder(
+        library, path, recursive=recursive, include=include, exclude=exclude, polling=polling
+    )
+    with progress(None, "scanning") as advance:
+        report = watch_service.reconcile(
+            library, info, progress=lambda e: advance(1) if e.stage == "file" else None
+        )
+    if as_json:
+        _print_json({"folder": info.to_json(), "scan": report.to_json()})
+        return
+    click.echo(f"watching {info.path}")
+    summary = report.ingest.summary() if report.ingest else {}
+    counts = ", ".join(f"{v} {k}" for k, v in summary.items() if v) or "no files yet"
+    click.echo(f"scanned: {counts}")
+    for skipped_path, reason in report.skipped:
+        click.echo(f"skipped {skipped_path}: {reason}")
+    if report.fresh:
+        click.echo(f"{len(report.fresh)} file(s) still being written: 'pimdesk watch' ingests them")
+
+
+@watch.command("list")
+@json_option
+@pass_app
+@handle_errors
+def watch_list(app: AppContext, as_json: bool) -> None:
+    """The watched folders with their state: watching, idle (no watcher runs) or offline."""
+    from pimdesk.services import watch as watch_service
+
+    found = watch_service.list_folders(app.library)
+    if as_json:
+        _print_json([f.to_json() for f in found])
+        return
+    echo_table(
+        [
+            {
+                **f.to_json(),
+                "include": " ".join(f.include),
+                "exclude": " ".join(f.exclude),
+                "last_scan": f.last_scan_at.strftime("%Y-%m-%d %H:%M:%S") if f.last_scan_at else "",
+            }
+            for f in found
+        ],
+        ["path", "state", "recursive", "polling", "include", "exclude", "last_scan"],
+    )
+
+
+@watch.command("remove")
+@click.argument("path", type=click.Path(path_type=str))
+@pass_app
+@handle_errors
+def watch_remove(app: AppContext, path: str) -> None:
+    """Stop watching PATH (its assets stay in the library)."""
+    from pimdesk.services import watch as watch_service
+
+    info = watch_service.remove_folder(app.library, path)
+    click.echo(f"no longer watching {info.path}")
+
+
 def register(cli: click.Group) -> None:
     """Add this area's commands to the main group."""
     cli.add_command(rules)
+    cli.add_command(watch)

@@ -2,7 +2,9 @@
 
 Most specific first. With the known SKUs at hand the matcher prefers a rule naming a known
 product, so ``WB-750.jpg`` is the product ``WB-750`` even though ``{sku}-{position}`` would
-read it as position 750 of ``WB``.
+read it as position 750 of ``WB``. In a folder named by SKU, a file named by role
+(``WB-750/back.jpg``) takes that role, and a camera's numbered names (``IMG_4411.jpg``) keep
+their number as the position, so the photos of one folder do not all claim position 1.
 """
 
 from __future__ import annotations
@@ -18,5 +20,7 @@ DEFAULT_RULES: tuple[RuleSpec, ...] = (
     RuleSpec("sku_position", "{sku}_{position}.{ext}"),
     RuleSpec("sku-position", "{sku}-{position}.{ext}"),
     RuleSpec("sku", "{sku}.{ext}"),
+    RuleSpec("sku_folder_role", "{sku}/{role}.{ext}"),
+    RuleSpec("sku_folder_numbered", "{sku}/{ignore}{position}.{ext}"),
     RuleSpec("sku_folder", "{sku}/{any}.{ext}"),
 )

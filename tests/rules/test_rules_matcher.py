@@ -80,7 +80,9 @@ DEFAULT_TABLE = [
     ("WB-750.jpg", "sku", "WB-750", "main", 1),
     ("WB-750-back.JPG", "sku-role", "WB-750", "back", 1),
     ("WB-750-b-2.JPG", "sku-role-position", "WB-750", "back", 2),
-    ("WB-750/IMG_4411.jpg", "sku_folder", "WB-750", "main", 1),
+    ("WB-750/IMG_4411.jpg", "sku_folder_numbered", "WB-750", "main", 4411),
+    ("WB-750/back.jpg", "sku_folder_role", "WB-750", "back", 1),
+    ("WB-750/photo.jpg", "sku_folder", "WB-750", "main", 1),
     ("B0ABCDE123.PT08.jpg", "amazon", "B0ABCDE123", "gallery", 8),
     ("AB-1.png", "sku", "ab-1", "main", 1),  # case-insensitive lookup -> stored spelling
     ("x1_f.jpg", "sku_role", "X1", "front", 1),
