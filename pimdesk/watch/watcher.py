@@ -496,13 +496,16 @@ class FolderWatcher:
                     return folder
         return None
 
-    def _ingest(self, ready: list[Path]) -> None:
+    def _by_folder(self, paths: list[Path]) -> list[tuple[_Folder, list[Path]]]:
         groups: dict[int, tuple[_Folder, list[Path]]] = {}
-        for path in ready:
+        for path in paths:
             folder = self._folder_of(path)
             if folder is not None:
                 groups.setdefault(folder.info.id, (folder, []))[1].append(path)
-        for folder, paths in groups.values():
+        return list(groups.values())
+
+    def _ingest(self, ready: list[Path]) -> None:
+        for folder, paths in self._by_folder(ready):
             for start in range(0, len(paths), BATCH_LIMIT):
                 chunk = paths[start : start + BATCH_LIMIT]
                 self._guard(
@@ -516,12 +519,7 @@ class FolderWatcher:
         self._report_outcomes(folder.info.path, report.files)
 
     def _gone(self, gone: list[Path]) -> None:
-        groups: dict[int, tuple[_Folder, list[Path]]] = {}
-        for path in gone:
-            folder = self._folder_of(path)
-            if folder is not None:
-                groups.setdefault(folder.info.id, (folder, []))[1].append(path)
-        for folder, paths in groups.values():
+        for folder, paths in self._by_folder(gone):
             self._guard("missing", folder.info.path, lambda f=folder, p=paths: self._flag(f, p))
 
     def _flag(self, folder: _Folder, paths: list[Path]) -> None:
