@@ -95,6 +95,9 @@ class AutoPublisher:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+            from pimdesk.services.publishing import save_listing_caches
+
+            save_listing_caches(self.library)  # so the next CLI publish starts warm
 
     def __enter__(self) -> AutoPublisher:
         self.start()
@@ -180,7 +183,9 @@ class AutoPublisher:
             return
         for code in codes:
             try:
-                report = publish_channel(self.library, code, mode="changed", run_mode="auto")
+                report = publish_channel(
+                    self.library, code, mode="changed", run_mode="auto", persist_cache=False
+                )
             except Exception as exc:  # one channel's failure must not stop the others
                 self._error(code, exc)
                 continue

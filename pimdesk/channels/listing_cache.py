@@ -10,6 +10,7 @@ delete.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import tempfile
@@ -101,3 +102,12 @@ def forget(library: Library, code: str | None = None) -> None:
             caches.clear()
         else:
             caches.pop(code, None)
+
+
+def save_all(library: Library) -> None:
+    """Persist every in-memory cache of this library (errors are not fatal: it is a cache)."""
+    with _LOCK:
+        caches = list(_CACHES.get(library, {}).values())
+    for cache in caches:
+        with contextlib.suppress(OSError):
+            cache.save()

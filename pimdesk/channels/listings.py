@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pimdesk.assets.publishable import PublishableImage, publishable_images
+from pimdesk.assets.publishable import PublishableImage, publishable_images_many
 from pimdesk.catalog import values as catalog_values
 from pimdesk.catalog.models import (
     Attribute,
@@ -304,7 +304,7 @@ class ListingBuilder:
             .where(product_tag.c.product_id.in_(ids))
         ):
             tags[pid].append(name)
-        images = {p.id: publishable_images(s, p.id, self.setup.code, self.at) for p in products}
+        images = publishable_images_many(s, [p.id for p in products], self.setup.code, self.at)
         rendered = self._render(images)
         out: dict[int, BuiltListing] = {}
         for p in sorted(products, key=lambda row: row.sku):

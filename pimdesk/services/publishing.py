@@ -555,13 +555,26 @@ def publish_channel(
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
     run_mode: str | None = None,
+    persist_cache: bool = True,
 ) -> PublishReport:
     """Publish channel ``code``: ``changed`` writes the feed when anything is waiting,
-    ``all`` rebuilds every listing and always writes. See the module docstring."""
+    ``all`` rebuilds every listing and always writes. See the module docstring.
+
+    ``persist_cache=False`` keeps the listing cache in memory only (a long-running process
+    saves it when it stops, see :func:`save_listing_caches`)."""
     if mode not in MODES:
         raise ValidationError(f"unknown publish mode {mode!r}", hint="use changed or all")
     with _channel_lock(library, code):
-        return _publish(library, code, mode, dry_run, progress, cancel, run_mode or mode)
+        return _publish(
+            library, code, mode, dry_run, progress, cancel, run_mode or mode, persist_cache
+        )
+
+
+def save_listing_caches(library: Library) -> None:
+    """Write the in-memory listing caches of every channel to disk (watcher/GUI shutdown)."""
+    from pimdesk.channels.listing_cache import save_all
+
+    save_all(library)
 
 
 def _publish(
@@ -572,6 +585,7 @@ def _publish(
     progress: Progress | None,
     cancel: CancelToken | None,
     run_mode: str,
+    persist_cache: bool = True,
 ) -> PublishReport:
     started = time.perf_counter()
     registry = registry_for(library)
@@ -662,7 +676,8 @@ def _publish(
     report.warnings.extend(result.warnings)
     _record(library, setup.id, run_id, feed, gone, result)
     _finish_run(library, run_id, report, feed, changed)
-    listing_cache(library, code, setup.config_hash).save()
+    if persist_cache:
+        listing_cache(library, code, setup.config_hash).save()
     report.seconds = time.perf_counter() - started
     library.emit(
         Change(
@@ -698,13 +713,16 @@ def _record(
 ) -> None:
     now = dt.datetime.now(dt.UTC)
     with library.session() as s:
-        existing = dict(
-            s.execute(
-                select(PublishedListing.product_id, PublishedListing.fingerprint).where(
-                    PublishedListing.channel_id == channel_id
-                )
-            ).all()
-        )
+        existing = {
+            pid: (fp, rev)
+            for pid, fp, rev in s.execute(
+                select(
+                    PublishedListing.product_id,
+                    PublishedListing.fingerprint,
+                    PublishedListing.revision,
+                ).where(PublishedListing.channel_id == channel_id)
+            )
+        }
         gone_ids = [row.product_id for row in gone]
         for start in range(0, len(gone_ids), 900):
             s.execute(
@@ -728,9 +746,9 @@ def _record(
             }
             if e.product_id not in existing:
                 inserts.append(row)
-            elif existing[e.product_id] != e.fingerprint:
+            elif existing[e.product_id][0] != e.fingerprint:
                 updates.append(row)
-            else:
+            elif existing[e.product_id][1] != e.revision:
                 updates.append(
                     {
                         "channel_id": channel_id,
