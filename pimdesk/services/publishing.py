@@ -863,6 +863,41 @@ def publishing_status(library: Library) -> dict[str, Any]:
     return {"channels": channels, "plugin_problems": problems}
 
 
+DEMO_AUTO_PUBLISH = ("storefront", "shopify_csv")  # exporters the demo publishes by itself
+
+
+def make_demo_channels_ready(library: Library) -> str:
+    """Demo step: storefront and Shopify CSV channels on auto-publish, output folders made
+    under the library's ``exports/`` when a channel has none."""
+    ready = []
+    with library.session() as s:
+        for channel in s.scalars(select(Channel).order_by(Channel.code)):
+            if channel.exporter not in DEMO_AUTO_PUBLISH:
+                continue
+            settings = dict(channel.settings or {})
+            output = Path(str(settings.get("output") or library.root / "exports" / channel.code))
+            output.mkdir(parents=True, exist_ok=True)
+            settings["output"] = str(output)
+            settings["auto_publish"] = True
+            channel.settings = settings
+            ready.append(channel.code)
+    for code in ready:
+        forget(library, code)
+    library.emit(Change("channel", channel_codes=frozenset(ready), detail="demo"))
+    if not ready:
+        return "no storefront or Shopify channel to prepare"
+    return f"auto-publish on for {', '.join(ready)} (outputs under {library.root / 'exports'})"
+
+
+def _register_demo() -> None:
+    try:
+        from pimdesk.services.demo import DEMO_STEPS
+    except ImportError:  # pragma: no cover - the demo is optional
+        return
+    if all(name != "publishing" for name, _ in DEMO_STEPS):
+        DEMO_STEPS.append(("publishing", make_demo_channels_ready))
+
+
 def _register_status() -> None:
     from pimdesk.services.status import STATUS_PROVIDERS
 
@@ -871,6 +906,7 @@ def _register_status() -> None:
 
 
 _register_status()
+_register_demo()
 
 
 __all__ = [

@@ -85,3 +85,20 @@ def test_status_shows_per_channel_counts(tmp_path: Path) -> None:
     assert shop["last_run"]["result"] == "partial"
     code, stdout, _ = run(root, "status")
     assert "publishing:" in stdout
+
+
+def test_demo_channels_are_publish_ready_and_publish(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    code, stdout, err = run(root, "demo")
+    assert code == 0, err
+    code, stdout, _ = run(root, "channels", "list", "--json")
+    channels = {c["code"]: c for c in json.loads(stdout)["channels"]}
+    assert channels["storefront"]["auto_publish"] and channels["shopify"]["auto_publish"]
+    code, stdout, err = run(root, "publish", "storefront", "--json")
+    assert code == 0, err
+    report = json.loads(stdout)
+    # until the demo has photos, products whose family requires a main image are blocked
+    assert report["published"] or all(
+        "image" in " ".join(b["reasons"]) for b in report["blocked"]
+    ), report
+    assert report["published"] or report["blocked"]
