@@ -905,8 +905,21 @@ def _register_status() -> None:
         STATUS_PROVIDERS.append(("publishing", publishing_status))
 
 
+def _register_background() -> None:
+    """Run an AutoPublisher beside every watcher (``pimdesk watch``, later the GUI)."""
+    try:
+        from pimdesk.watch import BACKGROUND_SERVICES
+    except ImportError:  # pragma: no cover - before the watch work lands its hook
+        return
+    from pimdesk.channels.autopublish import AutoPublisher
+
+    if AutoPublisher not in BACKGROUND_SERVICES:
+        BACKGROUND_SERVICES.append(AutoPublisher)
+
+
 _register_status()
 _register_demo()
+_register_background()
 
 
 __all__ = [
