@@ -8,19 +8,19 @@ are merged with each other and with what the product already holds, then validat
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pimdesk.catalog.context import CatalogContext
-from pimdesk.catalog.validation import is_empty, validate_value
+from pimdesk.catalog.validation import is_empty, price_amount, validate_value
 from pimdesk.catalog.values import get_value
 from pimdesk.importexport.columns import UNIT_PART, VALUE_PART, ColumnKey
 
 Slot = tuple[str, str | None, str | None]
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One addressed value as typed (a tuple: imports make millions of them)."""
+
     key: ColumnKey
     raw: Any
     column: str  # the name used in messages (header or set argument)
@@ -67,10 +67,7 @@ def resolve_cells(
                 if is_empty(cell.raw):
                     amounts.pop(cell.key.part, None)
                     continue
-                data = validate_value(
-                    attribute, {cell.key.part: cell.raw}, currencies=currencies, field=cell.column
-                )
-                amounts.update({p["currency"]: p["amount"] for p in data or []})
+                amounts[cell.key.part] = price_amount(attribute, cell.raw, field=cell.column)
             value = [{"amount": amounts[c], "currency": c} for c in sorted(amounts)]
             result.append((slot, value or None))
             continue

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from pimdesk.catalog.db import utcnow
@@ -103,7 +103,7 @@ def change_rows(
 
 def record(session: Session, rows: Sequence[dict[str, Any]], chunk: int = 2000) -> None:
     for start in range(0, len(rows), chunk):
-        session.execute(insert(ValueChange), list(rows[start : start + chunk]))
+        session.execute(ValueChange.__table__.insert(), list(rows[start : start + chunk]))
 
 
 def entries(

@@ -15,6 +15,7 @@ data from the GUI. Every error is a :class:`ValidationError` whose ``where`` nam
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -48,6 +49,7 @@ UNITS: dict[str, dict[str, tuple[str, ...]]] = {
 TEXT_MAX_LENGTH = 255
 TEXTAREA_MAX_LENGTH = 65_535
 SKU_MAX_LENGTH = 255
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"0", "false", "no", "n", "off"}
@@ -96,6 +98,11 @@ def validate_identifier(value: object, *, field: str = "sku") -> str:
 
 
 def _decimal(value: object, *, field: str, what: str) -> Decimal:
+    if type(value) is str:
+        text = value.strip()
+        if _DECIMAL.fullmatch(text):
+            return Decimal(text)
+        raise ValidationError(f"{text!r} is not a {what}", where=field)
     if isinstance(value, (bool, dt.date, dt.datetime)):
         raise ValidationError(f"{value!s} is not a {what}", where=field)
     if isinstance(value, Decimal):
@@ -110,18 +117,28 @@ def _decimal(value: object, *, field: str, what: str) -> Decimal:
             number = Decimal(text)
         except InvalidOperation:
             raise ValidationError(f"{text!r} is not a {what}", where=field) from None
-        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+        if not _DECIMAL.fullmatch(text):
             raise ValidationError(f"{text!r} is not a {what}", where=field)
     if not number.is_finite():
         raise ValidationError(f"{value!r} is not a {what}", where=field)
     return number
 
 
+@functools.lru_cache(maxsize=256)
+def _bound(value: str) -> Decimal:
+    return Decimal(value)
+
+
+@functools.lru_cache(maxsize=32)
+def _quantum(decimals: int) -> Decimal:
+    return Decimal(1).scaleb(-decimals)
+
+
 def _check_range(number: Decimal, properties: Mapping[str, Any], *, field: str) -> None:
     low, high = properties.get("min"), properties.get("max")
-    if low is not None and number < Decimal(str(low)):
+    if low is not None and number < _bound(str(low)):
         raise ValidationError(f"{number} is below the minimum {low}", where=field)
-    if high is not None and number > Decimal(str(high)):
+    if high is not None and number > _bound(str(high)):
         raise ValidationError(f"{number} is above the maximum {high}", where=field)
 
 
@@ -131,7 +148,7 @@ def _check_decimals(number: Decimal, properties: Mapping[str, Any], *, field: st
         return number
     exponent = number.as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    if places > int(decimals) and number != number.quantize(Decimal(1).scaleb(-int(decimals))):
+    if places > int(decimals) and number != number.quantize(_quantum(int(decimals))):
         if int(decimals) == 0:
             raise ValidationError(f"{number} must be a whole number", where=field)
         raise ValidationError(f"{number} has more than {decimals} decimals", where=field)
@@ -218,14 +235,30 @@ def _price(
             )
         if amount is None or (isinstance(amount, str) and not amount.strip()):
             continue
-        number = _decimal(amount, field=field, what="price")
-        _check_range(number, attribute.properties, field=field)
-        number = _check_decimals(number, attribute.properties, field=field)
-        decimals = attribute.properties.get("decimals")
-        if decimals is not None:
-            number = number.quantize(Decimal(1).scaleb(-int(decimals)))
-        result[code] = format(number, "f")
+        result[code] = price_amount(attribute, amount, field=field)
     return [{"amount": result[c], "currency": c} for c in sorted(result)]
+
+
+def price_amount(attribute: AttributeInfo, value: object, *, field: str) -> str:
+    """One amount of a price, normalized to the attribute's decimals (the hot import path)."""
+    decimals = attribute.properties.get("decimals")
+    low = attribute.properties.get("min")
+    if type(value) is str and decimals is not None and low in (None, 0):
+        text = value.strip()
+        if (
+            _DECIMAL.fullmatch(text)
+            and len(text.partition(".")[2]) <= int(decimals)
+            and "max" not in attribute.properties
+            and not (low == 0 and text.startswith("-"))
+        ):
+            return format(Decimal(text).quantize(_quantum(int(decimals))), "f")
+    number = _decimal(value, field=field, what="price")
+    _check_range(number, attribute.properties, field=field)
+    number = _check_decimals(number, attribute.properties, field=field)
+    decimals = attribute.properties.get("decimals")
+    if decimals is not None:
+        number = number.quantize(_quantum(int(decimals)))
+    return format(number, "f")
 
 
 def _metric(attribute: AttributeInfo, value: object, *, field: str) -> dict[str, Any] | None:
@@ -286,7 +319,14 @@ def _boolean(value: object, *, field: str) -> bool:
 
 
 def is_empty(value: object) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "") or value in ([], {})
+    if value is None:
+        return True
+    kind = type(value)
+    if kind is str:
+        return not value.strip()  # type: ignore[attr-defined]
+    if kind is list or kind is dict:
+        return not value
+    return False
 
 
 def validate_value(

@@ -55,6 +55,20 @@ def axis_key(values: Mapping[str, Any], axes: Sequence[str]) -> AxisKey:
     return tuple(key)
 
 
+def nearest_axis_values(
+    documents: Sequence[Mapping[str, Any]], axes: Sequence[str]
+) -> dict[str, Any]:
+    """Axis values as a variant sees them (its own document last), without copying."""
+    found: dict[str, Any] = {}
+    for axis in axes:
+        for document in reversed(documents):
+            data = get_value(document, axis)
+            if data is not None:
+                found[axis] = {"<all_channels>": {"<all_locales>": data}}
+                break
+    return found
+
+
 def missing_axes(values: Mapping[str, Any], axes: Sequence[str]) -> list[str]:
     return [axis for axis in axes if get_value(values, axis) in (None, "", [], {})]
 

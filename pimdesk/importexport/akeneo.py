@@ -30,6 +30,8 @@ _BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no":
 
 
 def split_list(text: str) -> list[str]:
+    if not text:
+        return []
     return [part.strip() for part in text.split(",") if part.strip()]
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from pimdesk.catalog import history as hist
@@ -34,7 +34,7 @@ from pimdesk.catalog.models import (
 )
 from pimdesk.catalog.validation import validate_identifier
 from pimdesk.catalog.values import get_value, merged, set_value
-from pimdesk.catalog.variants import axis_key, describe, missing_axes
+from pimdesk.catalog.variants import axis_key, describe, missing_axes, nearest_axis_values
 from pimdesk.errors import PimdeskError, RowError, ValidationError
 from pimdesk.importexport.rows import NeutralRow, Parser, SchemaNeeds
 
@@ -188,6 +188,9 @@ class Importer:
         self.model_ids_changed: set[int] = set()
         self.rows_done = 0
         self.current_links: dict[int, tuple[set[int], set[int]]] = {}
+        self.existing_model_codes = set(session.scalars(select(ProductModel.code)))
+        self.new_models: list[tuple[_Model, list[int] | None]] = []
+        self._inherited_cache: dict[str, dict[str, Any]] = {}
 
     # -- errors -----------------------------------------------------------------------------
 
@@ -212,7 +215,7 @@ class Importer:
         """A model from this file or the catalog (cached)."""
         if code in self.models:
             return self.models[code]
-        if code in self.missing_models:
+        if code in self.missing_models or code not in self.existing_model_codes:
             return None
         row = self.session.execute(
             select(
@@ -250,7 +253,7 @@ class Importer:
         key = f"{'m' if of_models else 'p'}:{parent.code}"
         if key not in self.siblings:
             keys: dict[tuple[str, ...], str] = {}
-            if parent.id is not None:
+            if not parent.is_new and parent.id is not None:
                 if of_models:
                     rows = self.session.execute(
                         select(ProductModel.code, ProductModel.values).where(
@@ -263,7 +266,7 @@ class Importer:
                     ).all()
                 chain_docs = [m.values for m in self._chain(parent.code)]
                 for ident, values in rows:
-                    keys[axis_key(merged([*chain_docs, values]), axes)] = ident
+                    keys[axis_key(nearest_axis_values([*chain_docs, values], axes), axes)] = ident
             self.siblings[key] = keys
         return self.siblings[key]
 
@@ -275,7 +278,7 @@ class Importer:
         axes: tuple[str, ...],
         of_models: bool,
     ) -> None:
-        resolved = merged([*(m.values for m in chain), own])
+        resolved = nearest_axis_values([*(m.values for m in chain), own], axes)
         missing = missing_axes(resolved, axes)
         if missing:
             raise self._error(row, missing[0], f"the variant axis {missing[0]} needs a value")
@@ -290,6 +293,15 @@ class Importer:
                 f"({describe(key, axes)}) under {chain[-1].code}",
             )
         keys[key] = row.identifier
+
+    def _inherited(self, chain: list[_Model]) -> dict[str, Any]:
+        """What the variants of ``chain[-1]`` inherit (cached: models do not change later)."""
+        key = chain[-1].code
+        cached = self._inherited_cache.get(key)
+        if cached is None:
+            cached = merged([m.values for m in chain])
+            self._inherited_cache[key] = cached
+        return cached
 
     def _values(self, row: NeutralRow, existing: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -351,84 +363,96 @@ class Importer:
                     f"family variant {fv.code} has one level: a model cannot sit under a model",
                 )
             self._check_axes(row, [parent], values, fv.axes_level1, True)
+        categories = self._category_ids(row) if row.categories is not None else None
         if existing is None:
+            if parent is not None and parent.id is None:
+                self.flush_models()
             model = _Model(None, code, parent.code if parent else None, fv_id, values, True, True)
             self.models[code] = model
             self.missing_models.discard(code)
             self.report.models_created += 1
-            model_id = self._insert_model(model, row)
-        else:
-            changes = hist.diff_values(existing.values, values)
-            if changes:
-                existing.values = values
-                existing.changed = True
-                self.session.execute(
-                    update(ProductModel)
-                    .where(ProductModel.id == existing.id)
-                    .values(values=values, updated_at=self.now)
-                )
-                hist.record(
-                    self.session,
-                    hist.change_rows(
-                        "product_model",
-                        existing.id or 0,
-                        code,
-                        changes,
-                        author=self.author,
-                        source="import",
-                        batch=self.batch,
-                        at=self.now,
-                    ),
-                )
-                self.model_ids_changed.add(existing.id or 0)
-                self.report.models_updated += 1
+            self.new_models.append((model, categories))
+            if len(self.new_models) >= CHUNK:
+                self.flush_models()
+            return
+        changes = hist.diff_values(existing.values, values)
+        if changes:
+            existing.values = values
+            existing.changed = True
+            self.session.execute(
+                update(ProductModel)
+                .where(ProductModel.id == existing.id)
+                .values(values=values, updated_at=self.now)
+            )
+            hist.record(
+                self.session,
+                hist.change_rows(
+                    "product_model",
+                    existing.id or 0,
+                    code,
+                    changes,
+                    author=self.author,
+                    source="import",
+                    batch=self.batch,
+                    at=self.now,
+                ),
+            )
+            self.model_ids_changed.add(existing.id or 0)
+            self.report.models_updated += 1
+        if categories is not None:
             model_id = existing.id or 0
-        if row.categories is not None:
-            ids = self._category_ids(row)
             self.session.execute(
                 delete(product_model_category).where(
                     product_model_category.c.product_model_id == model_id
                 )
             )
-            if ids:
+            if categories:
                 self.session.execute(
-                    insert(product_model_category),
-                    [{"product_model_id": model_id, "category_id": c} for c in ids],
+                    product_model_category.insert(),
+                    [{"product_model_id": model_id, "category_id": c} for c in categories],
                 )
 
-    def _insert_model(self, model: _Model, row: NeutralRow) -> int:
-        parent_id = self.models[model.parent].id if model.parent else None
-        model_id = self.session.execute(
-            insert(ProductModel).returning(ProductModel.id),
+    def flush_models(self) -> None:
+        """Write the new models collected so far in one multi-row INSERT."""
+        pending, self.new_models = self.new_models, []
+        if not pending:
+            return
+        table = ProductModel.__table__
+        result = self.session.execute(
+            table.insert().returning(table.c.id, table.c.code),
             [
                 {
                     "code": model.code,
                     "family_variant_id": model.family_variant_id,
-                    "parent_id": parent_id,
+                    "parent_id": self.models[model.parent].id if model.parent else None,
                     "values": model.values,
                     "created_at": self.now,
                     "updated_at": self.now,
                 }
+                for model, _ in pending
             ],
-        ).scalar_one()
-        model.id = model_id
-        hist.record(
-            self.session,
-            hist.change_rows(
-                "product_model",
-                model_id,
-                model.code,
-                [
-                    hist.FieldChange("@created", None, None, None, model.code),
-                    *hist.diff_values({}, model.values),
-                ],
-                author=self.author,
-                source="import",
-                batch=self.batch,
-                at=self.now,
-            ),
         )
-        return model_id
+        ids = {code: id_ for id_, code in result.all()}
+        history_rows: list[dict[str, Any]] = []
+        links: list[dict[str, int]] = []
+        for model, categories in pending:
+            model.id = ids[model.code]
+            history_rows.extend(
+                hist.change_rows(
+                    "product_model",
+                    model.id,
+                    model.code,
+                    [hist.FieldChange("@created", None, None, None, model.code)],
+                    author=self.author,
+                    source="import",
+                    batch=self.batch,
+                    at=self.now,
+                )
+            )
+            links.extend({"product_model_id": model.id, "category_id": c} for c in categories or [])
+        hist.record(self.session, history_rows)
+        if links:
+            self.session.execute(product_model_category.insert(), links)
 
     def _category_ids(self, row: NeutralRow) -> list[int]:
         ids = []
@@ -445,7 +469,7 @@ class Importer:
             name = name[:100]
             if name not in self.tags:
                 self.tags[name] = self.session.execute(
-                    insert(Tag).returning(Tag.id), [{"name": name}]
+                    Tag.__table__.insert().returning(Tag.__table__.c.id), [{"name": name}]
                 ).scalar_one()
             ids.append(self.tags[name])
         return list(dict.fromkeys(ids))
@@ -484,6 +508,7 @@ class Importer:
             self.report.product_ids |= revisions.touch_models(self.session, self.model_ids_changed)
 
     def flush(self) -> None:
+        self.flush_models()
         rows, self.pending = self.pending, []
         if not rows:
             return
@@ -557,8 +582,9 @@ class Importer:
             else:
                 self.report.unchanged += 1
         if inserts:
+            table = Product.__table__
             result = self.session.execute(
-                insert(Product).returning(Product.id, Product.sku), inserts
+                table.insert().returning(table.c.id, table.c.sku), inserts
             )
             ids = {sku: id_ for id_, sku in result.all()}
             for row, categories, tags, _values in insert_meta:
@@ -627,9 +653,9 @@ class Importer:
         ]
         tag_rows = [{"product_id": pid, "tag_id": t} for pid, _, tags in links for t in tags or []]
         if category_rows:
-            self.session.execute(insert(product_category), category_rows)
+            self.session.execute(product_category.insert(), category_rows)
         if tag_rows:
-            self.session.execute(insert(product_tag), tag_rows)
+            self.session.execute(product_tag.insert(), tag_rows)
 
     def _prepare(
         self, row: NeutralRow, current: Any, parent_codes: dict[int, str]
@@ -672,10 +698,13 @@ class Importer:
         elif family_id is None:
             family_id = self.families.get("default")
         own = dict(current.values) if current is not None else {}
+        if current is None:
+            # empty cells only clear values; a new product has none to clear
+            row.cells = [c for c in row.cells if c.raw != ""]
         values = self._values(row, own)
         if chain:
             # a variant keeps only what differs from what it inherits
-            inherited = merged([m.values for m in chain])
+            inherited = self._inherited(chain)
             for attribute, by_channel in list(values.items()):
                 for ckey, by_locale in list(by_channel.items()):
                     for lkey, data in list(by_locale.items()):
