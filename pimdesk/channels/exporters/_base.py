@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pimdesk.channels.api import (
     CancelToken,
@@ -21,6 +22,7 @@ from pimdesk.channels.api import (
     Progress,
     PublishResult,
 )
+from pimdesk.channels.exporters._common import field, sources
 from pimdesk.channels.output import (
     OutputError,
     OutputFolder,
@@ -33,6 +35,14 @@ from pimdesk.channels.output import (
 
 class FileExporter(Exporter):
     """Base of exporters that write files into the ``output`` folder."""
+
+    _sources: dict[str, str | None] | None = None
+
+    def _get(self, listing: Listing, name: str) -> Any:
+        """The channel field ``name`` of ``listing`` (see :func:`_common.field`)."""
+        if self._sources is None:
+            self._sources = sources(self.fields_spec)
+        return field(listing, self._sources, name)
 
     def output_folder(self, *, subfolders: Sequence[str] = ()) -> OutputFolder:
         return OutputFolder(self.settings.get("output"), self.name, subfolders=subfolders)

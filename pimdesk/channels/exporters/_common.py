@@ -64,12 +64,24 @@ def resolve_source(listing: Listing, source: str | None) -> Any:
     return listing.values.get(source)
 
 
-def field(listing: Listing, specs: Iterable[FieldSpec], name: str) -> Any:
-    """A channel field: the mapped value if the listing has one, else its default source."""
-    if name in listing.fields:
-        return listing.fields[name]
+def field(
+    listing: Listing, specs: Iterable[FieldSpec] | Mapping[str, str | None], name: str
+) -> Any:
+    """A channel field: the mapped value if the listing has one, else its default source.
+
+    ``specs`` is the exporter's ``fields_spec`` or, faster, :func:`sources` of it."""
+    fields = listing.fields
+    if name in fields:
+        return fields[name]
+    if isinstance(specs, Mapping):
+        return resolve_source(listing, specs.get(name))
     spec = spec_by_name(specs, name)
     return resolve_source(listing, spec.default_source if spec else None)
+
+
+def sources(specs: Iterable[FieldSpec]) -> dict[str, str | None]:
+    """Field name -> default source, for :func:`field`."""
+    return {spec.name: spec.default_source for spec in specs}
 
 
 def text(value: Any) -> str:

@@ -45,7 +45,6 @@ from pimdesk.channels.exporters._common import (
     BASE_URL_SETTING,
     OUTPUT_SETTING,
     decimal_text,
-    field,
     formula_issues,
     gtin_digits,
     integer,
@@ -141,9 +140,6 @@ class GoogleMerchantExporter(FileExporter):
     @property
     def shop_url(self) -> str:
         return str(self.settings.get("shop_url") or "").strip().rstrip("/")
-
-    def _get(self, listing: Listing, name: str) -> Any:
-        return field(listing, self.fields_spec, name)
 
     def link(self, listing: Listing) -> str:
         mapped = text(self._get(listing, "link"))

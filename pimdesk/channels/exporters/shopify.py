@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 from pimdesk.channels.api import (
     CancelToken,
@@ -39,7 +38,6 @@ from pimdesk.channels.exporters._common import (
     ProductGroup,
     axis_label,
     decimal_text,
-    field,
     formula_issues,
     grams,
     group_listings,
@@ -220,9 +218,6 @@ class ShopifyCsvExporter(FileExporter):
         return LEGACY_HEADER if self.header_set == "legacy" else NEW_HEADER
 
     # -- validation ------------------------------------------------------------------
-
-    def _get(self, listing: Listing, name: str) -> Any:
-        return field(listing, self.fields_spec, name)
 
     def validate(self, listings: Sequence[Listing]) -> list[Issue]:
         issues: list[Issue] = []

@@ -33,7 +33,6 @@ from pimdesk.channels.exporters._common import (
     OUTPUT_SETTING,
     ProductGroup,
     axis_label,
-    field,
     group_listings,
     integer,
     main_image,
@@ -209,9 +208,6 @@ class StorefrontExporter(FileExporter):
         SettingSpec("shop_name", "Shop name", "text", default="Our products"),
     )
     fields_spec = FIELDS
-
-    def _get(self, listing: Listing, name: str) -> object:
-        return field(listing, self.fields_spec, name)
 
     def validate(self, listings: Sequence[Listing]) -> list[Issue]:
         issues: list[Issue] = []

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 from pimdesk.channels.api import (
     CancelToken,
@@ -39,7 +38,6 @@ from pimdesk.channels.exporters._common import (
     ProductGroup,
     axis_label,
     decimal_text,
-    field,
     grams,
     group_listings,
     gtin_digits,
@@ -118,9 +116,6 @@ class WooCommerceCsvExporter(FileExporter):
         SettingSpec("file_name", "File name", "text", default="products.csv"),
     )  # fmt: skip
     fields_spec = FIELDS
-
-    def _get(self, listing: Listing, name: str) -> Any:
-        return field(listing, self.fields_spec, name)
 
     @property
     def weight_unit(self) -> str:
