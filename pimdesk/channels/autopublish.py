@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TRIGGER_KINDS = frozenset({"ingest", "values", "import", "approval", "rights", "links", "channel"})
-DEFAULT_DEBOUNCE = 0.2  # seconds of quiet before publishing a burst of changes
+DEFAULT_DEBOUNCE = 0.15  # seconds of quiet before publishing a burst of changes
 EXPIRY_INTERVAL = 3600.0
 
 
@@ -181,21 +182,32 @@ class AutoPublisher:
         except Exception as exc:
             self._error("auto-publish", exc)
             return
-        for code in codes:
+
+        def one(code: str) -> None:
             try:
                 report = publish_channel(
                     self.library, code, mode="changed", run_mode="auto", persist_cache=False
                 )
             except Exception as exc:  # one channel's failure must not stop the others
                 self._error(code, exc)
-                continue
-            self.stats.runs += 1
-            self.stats.last_reports[code] = report
+                return
+            with self._cond:
+                self.stats.runs += 1
+                self.stats.last_reports[code] = report
             if self.on_report is not None:
                 try:
                     self.on_report(report)
                 except Exception:
                     log.exception("auto-publish report listener failed")
+
+        if len(codes) <= 1:
+            for code in codes:
+                one(code)
+            return
+        # channels publish side by side: Pillow and file writes release the GIL, so the
+        # second channel's rendition is made while the first channel writes its feed
+        with ThreadPoolExecutor(max_workers=min(len(codes), 4)) as pool:
+            list(pool.map(one, codes))
 
     def _error(self, what: str, exc: Exception) -> None:
         message = str(exc) if isinstance(exc, PimdeskError) else f"{type(exc).__name__}: {exc}"
