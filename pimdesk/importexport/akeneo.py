@@ -111,7 +111,6 @@ class AkeneoParser:
         props = {kind: i for i, kind, _ in columns if kind != "value"}
         id_index = props.get("identifier")
         code_index = props.get("code")
-        enabled_attr = None
         for number, cells, error in self.table.rows:
             if error is not None:
                 yield NeutralRow(
@@ -156,10 +155,12 @@ class AkeneoParser:
                             )
                         row.enabled = _BOOL.get(text)
                 row.cells = [
-                    Cell(key, unescape_cell(cells[i]), header) for i, key, header in value_columns
+                    Cell(key, unescape_cell(text) if text[:1] == "'" else text, header)
+                    for key, text, header in (
+                        (key, cells[i], header) for i, key, header in value_columns
+                    )
                 ]
             yield row
-        del enabled_attr
 
 
 def _cell(cells: list[str], index: int | None) -> str:

@@ -14,20 +14,23 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, literal, select, update
 from sqlalchemy.orm import Session
 
 from pimdesk.catalog import history as hist
 from pimdesk.catalog import revisions, search
 from pimdesk.catalog.context import CatalogContext, load_context
-from pimdesk.catalog.db import utcnow
+from pimdesk.catalog.db import AwareDateTime, utcnow
 from pimdesk.catalog.edits import resolve_cells
 from pimdesk.catalog.models import (
+    ALL_CHANNELS,
+    ALL_LOCALES,
     Category,
     Family,
     Product,
     ProductModel,
     Tag,
+    ValueChange,
     product_category,
     product_model_category,
     product_tag,
@@ -309,8 +312,17 @@ class Importer:
         except ValidationError as exc:
             raise self._from_validation(row, exc) from None
         doc = merged([existing]) if existing else {}
+        attributes = self.context.attributes
         for (attribute, loc, ch), data in resolved:
-            if self.context.attributes[attribute].type == "identifier":
+            if attributes[attribute].type == "identifier":
+                continue
+            if data is None or not existing:
+                if data is not None:  # the common case: a new value in a new document
+                    doc.setdefault(attribute, {}).setdefault(ch or ALL_CHANNELS, {})[
+                        loc or ALL_LOCALES
+                    ] = data
+                elif existing:
+                    set_value(doc, attribute, None, loc, ch)
                 continue
             set_value(doc, attribute, data, loc, ch)
         return doc
@@ -433,24 +445,11 @@ class Importer:
             ],
         )
         ids = {code: id_ for id_, code in result.all()}
-        history_rows: list[dict[str, Any]] = []
         links: list[dict[str, int]] = []
         for model, categories in pending:
             model.id = ids[model.code]
-            history_rows.extend(
-                hist.change_rows(
-                    "product_model",
-                    model.id,
-                    model.code,
-                    [hist.FieldChange("@created", None, None, None, model.code)],
-                    author=self.author,
-                    source="import",
-                    batch=self.batch,
-                    at=self.now,
-                )
-            )
             links.extend({"product_model_id": model.id, "category_id": c} for c in categories or [])
-        hist.record(self.session, history_rows)
+        self._record_created(table, "product_model", list(ids.values()))
         if links:
             self.session.execute(product_model_category.insert(), links)
 
@@ -591,23 +590,8 @@ class Importer:
                 product_id = ids[row.identifier]
                 self.report.product_ids.add(product_id)
                 links.append((product_id, categories, tags))
-                history_rows.append(
-                    {
-                        "entity_type": "product",
-                        "entity_id": product_id,
-                        "identifier": row.identifier,
-                        "field": "@created",
-                        "locale": None,
-                        "channel": None,
-                        "old": None,
-                        "new": row.identifier,
-                        "author": self.author,
-                        "source": "import",
-                        "batch": self.batch,
-                        "changed_at": self.now,
-                    }
-                )
             self.report.created += len(inserts)
+            self._record_created(Product.__table__, "product", list(ids.values()))
         if updates:
             self.session.execute(update(Product), updates)
             self.report.updated += len(updates)
@@ -616,6 +600,38 @@ class Importer:
             hist.record(self.session, history_rows)
         if self.progress is not None:
             self.progress(self.rows_done, None)
+
+    def _record_created(self, table: Any, entity_type: str, ids: list[int]) -> None:
+        """One ``@created`` history entry per new row, written by the database itself."""
+        if not ids:
+            return
+        changes = ValueChange.__table__
+        identifier = table.c.sku if entity_type == "product" else table.c.code
+        source = select(
+            literal(entity_type),
+            table.c.id,
+            identifier,
+            literal("@created"),
+            literal(self.author),
+            literal("import"),
+            literal(self.batch),
+            literal(self.now, AwareDateTime()),
+        ).where(table.c.id.in_(ids))
+        self.session.execute(
+            changes.insert().from_select(
+                [
+                    "entity_type",
+                    "entity_id",
+                    "identifier",
+                    "field",
+                    "author",
+                    "source",
+                    "batch",
+                    "changed_at",
+                ],
+                source,
+            )
+        )
 
     def _current_links(self, ids: list[int]) -> dict[int, tuple[set[int], set[int]]]:
         links: dict[int, tuple[set[int], set[int]]] = {i: (set(), set()) for i in ids}
