@@ -95,6 +95,23 @@ class CompiledRule:
     prefixes: tuple[re.Pattern[str], ...] = ()  # for explaining why a template failed
 
     @cached_property
+    def misses(self) -> tuple[str, ...]:
+        """For each piece of a template, why a name that fits only the pieces before it
+        does not match (the first entry is just what was expected first)."""
+        roles = ", ".join(sorted(self.roles)[:8]) + ", ..."
+        texts = [self.pieces[0].describe(roles)] if self.pieces else []
+        for k in range(1, len(self.pieces)):
+            done = "".join(
+                p.text if p.kind != "field" else "{" + p.text + "}" for p in self.pieces[:k]
+            )
+            texts.append(f"after {done!r}, expected {self.pieces[k].describe(roles)}")
+        return tuple(texts)
+
+    @cached_property
+    def matched_reason(self) -> str:
+        return f"rule {self.name!r} matched"
+
+    @cached_property
     def sku_group(self) -> str:
         return next(group for group, field in self.fields.items() if field == "sku")
 

@@ -69,16 +69,44 @@ class SkuIndex:
         return found
 
 
-# (group names, their fields, the SKU group, "every group is a plain field")
-_Groups = tuple[tuple[str, ...], tuple[str, ...], str, bool]
-_NO_GROUPS: _Groups = ((), (), "", False)
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Where each field sits in ``match.group(*names)`` for one rule (-1: not there)."""
+
+    names: tuple[str, ...]
+    targets: tuple[str, ...]
+    sku_group: str
+    sku: int
+    role: int
+    role_code: int
+    position: int
+    locale: int
+    ext: int
+    ignored: tuple[int, ...]
 
 
-def _groups(rule: CompiledRule, prefix: str = "") -> _Groups:
+_NO_PLAN = _Plan((), (), "", -1, -1, -1, -1, -1, -1, ())
+
+
+def _plan(rule: CompiledRule, prefix: str = "") -> _Plan:
     names = tuple(prefix + group for group in rule.fields)
     targets = tuple(rule.fields.values())
-    plain = rule.kind == "template" and "ignore" not in targets
-    return names, targets, prefix + rule.sku_group, plain
+
+    def at(target: str) -> int:
+        return targets.index(target) if target in targets else -1
+
+    return _Plan(
+        names=names,
+        targets=targets,
+        sku_group=prefix + rule.sku_group,
+        sku=at("sku"),
+        role=at("role"),
+        role_code=at("role_code"),
+        position=at("position"),
+        locale=at("locale"),
+        ext=at("ext"),
+        ignored=tuple(i for i, t in enumerate(targets) if t == "ignore"),
+    )
 
 
 @dataclass(frozen=True)
@@ -114,8 +142,8 @@ class MatchResult:
     locale: str | None = None
     ext: str | None = None
     sku_known: bool | None = None
-    fields: dict[str, str] = field(default_factory=dict)  # raw groups, as extracted
-    ignored: list[str] = field(default_factory=list)
+    # the groups as extracted: (their fields, their values), turned into dicts on demand
+    _raw: tuple[tuple[str, ...], tuple[str | None, ...]] = field(default=((), ()), repr=False)
     _winner: int | None = field(default=None, repr=False)
     _upto: int | None = field(default=None, repr=False)  # rules tried: up to the winner
     _notes: dict[int, str] = field(default_factory=dict, repr=False)
@@ -124,6 +152,18 @@ class MatchResult:
     @property
     def matched(self) -> bool:
         return self.rule is not None
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The extracted fields by name (sku, role, position, locale, ext), raw."""
+        targets, values = self._raw
+        return {t: v for t, v in zip(targets, values, strict=True) if t != "ignore" and v}
+
+    @property
+    def ignored(self) -> list[str]:
+        """The text of the ignored parts ({ignore}, {any}, unknown regex groups)."""
+        targets, values = self._raw
+        return [v for t, v in zip(targets, values, strict=True) if t == "ignore" and v is not None]
 
     @property
     def unknown_sku(self) -> str:
@@ -204,26 +244,25 @@ def explain_miss(rule: CompiledRule, path: str) -> str:
         return f"needs {rule.components - 1} folder(s) above the file name"  # type: ignore[operator]
     if rule.kind == "regex":
         return f"the regular expression does not match {subject!r}"
-    roles = ", ".join(sorted(rule.roles)[:8]) + ", ..."
-    fitted = -1
-    for k, prefix in enumerate(rule.prefixes):
-        if prefix.match(subject):
-            fitted = k
+    # The longest run of pieces that fits the start of the name. Fitting is monotone (if k
+    # pieces fit, so do k - 1), so a binary search needs a few regex calls, not one per piece.
+    low, high = -1, len(rule.prefixes) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if rule.prefixes[middle].match(subject):
+            low = middle
         else:
-            break
+            high = middle - 1
+    fitted = low
     if fitted == len(rule.pieces) - 1:
         longest = rule.prefixes[-1].match(subject)
         extra = subject[longest.end() :] if longest else subject
         if rule.pieces[-1].text == "ext" and "." in extra:
             return f"the extension does not fit (text left over: {extra!r})"
         return f"text left over after the pattern: {extra!r}"
-    wanted = rule.pieces[fitted + 1]
     if fitted < 0:
-        return f"{subject!r} does not start with {wanted.describe(roles)}"
-    done = "".join(
-        p.text if p.kind != "field" else "{" + p.text + "}" for p in rule.pieces[: fitted + 1]
-    )
-    return f"after {done!r}, expected {wanted.describe(roles)}"
+        return f"{subject!r} does not start with {rule.misses[0]}"
+    return rule.misses[fitted + 1]
 
 
 class RuleSet:
@@ -236,10 +275,13 @@ class RuleSet:
         self._index_source: object = None
         self._index: SkuIndex | None = None
         self._combined = [_combine(self.rules, start) for start in range(len(self.rules))]
-        self._separate = [n for n, rule in enumerate(self.rules) if not _combinable(rule)]
+        separate = [n for n, rule in enumerate(self.rules) if not _combinable(rule)]
+        self._separate_from = [
+            tuple(n for n in separate if n >= start) for start in range(len(self.rules))
+        ]
         # Group names inside the combined regexes: "r<number>_<group>".
-        self._prefixed = {n: _groups(rule, f"r{n}_") for n, rule in enumerate(self.rules)}
-        self._plain = {n: _groups(rule) for n, rule in enumerate(self.rules)}
+        self._prefixed = {n: _plan(rule, f"r{n}_") for n, rule in enumerate(self.rules)}
+        self._plain = {n: _plan(rule) for n, rule in enumerate(self.rules)}
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -265,23 +307,24 @@ class RuleSet:
         path = normalise_path(relative_path) if relative_path[:1] in "./" else relative_path
         index = self._sku_index(known_skus)
         notes: dict[int, str] = {}  # rules whose pattern matched but which did not place it
-        unknown: list[tuple[int, re.Match[str]]] = []  # matches naming an unknown SKU
+        unknown: list[tuple[int, re.Match[str], _Plan]] = []  # matches naming an unknown SKU
         rejected: str | None = None
         count = len(self.rules)
-        number, found, groups = self._next_candidate(path, 0)
+        number, found, plan = self._next_candidate(path, 0)
         while found is not None:
             rule = self.rules[number]
+            canonical = None
             if index is not None:
-                known = self._known_match(number, found, groups, index)
+                known = self._known_match(number, found, plan, index)
                 if known is None:
                     # Keep looking: a later rule may name a known product.
-                    sku = found.group(groups[2])
+                    sku = found.group(plan.sku_group)
                     notes[number] = f"matched, but SKU {sku!r} is not a known product"
-                    unknown.append((number, found, groups))
-                    number, found, groups = self._next_candidate(path, number + 1)
+                    unknown.append((number, found, plan))
+                    number, found, plan = self._next_candidate(path, number + 1)
                     continue
-                found, groups = known
-            result, miss = self._place(rule, found, groups, path, index)
+                found, plan, canonical = known
+            result, miss = self._place(rule, found, plan, path, index, canonical)
             if result is not None:
                 if unknown:
                     first = self.rules[unknown[0][0]].name
@@ -292,9 +335,9 @@ class RuleSet:
             notes[number] = miss.reason
             if miss.rejected_sku and rejected is None:
                 rejected = miss.reason
-            number, found, groups = self._next_candidate(path, number + 1)
-        for number, found, groups in unknown:  # no rule named a known product: first one stands
-            result, miss = self._place(self.rules[number], found, groups, path, index)
+            number, found, plan = self._next_candidate(path, number + 1)
+        for number, found, plan in unknown:  # no rule named a known product: first one stands
+            result, miss = self._place(self.rules[number], found, plan, path, index, None)
             if result is not None:
                 del notes[number]
                 # Every other rule was tried too: show them all.
@@ -311,44 +354,48 @@ class RuleSet:
         return MatchResult(path, None, action, reason, _notes=notes, _rules=self.rules, _upto=count)
 
     def _known_match(
-        self, number: int, found: re.Match[str], groups: _Groups, index: SkuIndex
-    ) -> tuple[re.Match[str], _Groups] | None:
-        """The match naming a known SKU: the greedy split, or else the SKU taking as little
-        as possible (``{sku}_{ignore}``); None when neither names a known product."""
+        self, number: int, found: re.Match[str], plan: _Plan, index: SkuIndex
+    ) -> tuple[re.Match[str], _Plan, str] | None:
+        """The match naming a known SKU (and that SKU as stored): the greedy split, or else
+        the SKU taking as little as possible (``{sku}_{ignore}``); None when neither does."""
         rule = self.rules[number]
         case_insensitive = rule.options.case_insensitive
-        if index.lookup(found.group(groups[2]), case_insensitive) is not None:
-            return found, groups
+        canonical = index.lookup(found.group(plan.sku_group), case_insensitive)
+        if canonical is not None:
+            return found, plan, canonical
         if rule.lazy_regex is None:
             return None
         lazy = rule.lazy_regex.fullmatch(found.string)
-        if lazy is not None and index.lookup(lazy.group("sku"), case_insensitive) is not None:
-            return lazy, self._plain[number]
+        if lazy is not None:
+            canonical = index.lookup(lazy.group("sku"), case_insensitive)
+            if canonical is not None:
+                return lazy, self._plain[number], canonical
         return None
 
-    def _next_candidate(self, path: str, start: int) -> tuple[int, re.Match[str] | None, _Groups]:
+    def _next_candidate(self, path: str, start: int) -> tuple[int, re.Match[str] | None, _Plan]:
         """The first rule from ``start`` on whose pattern matches ``path`` and its match: one
         combined regex per scope finds it, instead of one regex call per rule."""
         count = len(self.rules)
-        best, hit, groups = count, None, _NO_GROUPS
+        best, hit, plan = count, None, _NO_PLAN
         if start >= count:
-            return best, hit, groups
-        depth = path.count("/") + 1
-        for components, combined, numbers in self._combined[start]:
+            return best, hit, plan
+        depth = 0
+        for first, components, combined, numbers in self._combined[start]:
+            if first >= best:
+                break  # groups are in the order of their first rule: none can come earlier
             if components == 1:
                 subject = path.rpartition("/")[2]
-            elif components <= depth:
-                subject = "/".join(path.split("/")[-components:])
             else:
-                continue
+                depth = depth or path.count("/") + 1
+                if components > depth:
+                    continue
+                subject = "/".join(path.split("/")[-components:])
             found = combined.fullmatch(subject)
             if found is not None:
                 number = numbers[found.lastgroup]  # type: ignore[index]
                 if number < best:
-                    best, hit, groups = number, found, self._prefixed[number]
-        for number in self._separate:
-            if number < start:
-                continue
+                    best, hit, plan = number, found, self._prefixed[number]
+        for number in self._separate_from[start]:
             if number >= best:
                 break
             rule = self.rules[number]
@@ -357,84 +404,75 @@ class RuleSet:
                 found = rule.regex.search(subject)
                 if found is not None:
                     return number, found, self._plain[number]
-        return best, hit, groups
+        return best, hit, plan
 
     def _place(
         self,
         rule: CompiledRule,
         found: re.Match[str],
-        fields: _Groups,
+        plan: _Plan,
         path: str,
         index: SkuIndex | None,
+        canonical: str | None,
     ) -> tuple[MatchResult | None, _Miss | None]:
         """Turn a regex match into a result, or say why this match cannot be used."""
-        names, targets, _sku_group, plain = fields
-        got = found.group(*names) if len(names) > 1 else (found.group(names[0]),)
-        ignored: list[str] = []
-        if plain:  # every group is a field and always takes part (templates): one C call
-            values = dict(zip(targets, got, strict=True))
-        else:
-            values = {}
-            for target, value in zip(targets, got, strict=True):
-                if value is None:
-                    continue
-                if target == "ignore":
-                    ignored.append(value)
-                else:
-                    values[target] = value
-        raw_sku = values.get("sku", "")
+        got = found.group(*plan.names) if len(plan.names) > 1 else (found.group(plan.names[0]),)
+        raw_sku = got[plan.sku] or ""
         problem = check_sku(raw_sku)
         if problem is not None:
             return None, _Miss(f"SKU {raw_sku!r} rejected: {problem}", rejected_sku=True)
-        role = rule.options.default_role
+        options = rule.options
+        role = options.default_role
         position: int | None = None
-        if "role_code" in values:
-            role, position = AMAZON_CODES[values["role_code"].upper()]
-        if "role" in values:
-            spelled = values["role"].lower()
-            mapped = rule.roles.get(spelled)
+        if plan.role_code >= 0 and got[plan.role_code] is not None:
+            role, position = AMAZON_CODES[got[plan.role_code].upper()]
+        spelled = got[plan.role] if plan.role >= 0 else None
+        if spelled is not None:
+            mapped = rule.roles.get(spelled.lower())
             if mapped is None:
-                return None, _Miss(f"{values['role']!r} is not a known role or alias")
+                return None, _Miss(f"{spelled!r} is not a known role or alias")
             role = mapped
-            if spelled.isdigit() and "position" not in values:
+            if spelled.isdigit():
                 position = int(spelled)
-        if "position" in values:
-            if not values["position"].isdigit():
-                return None, _Miss(f"position {values['position']!r} is not a number")
-            position = int(values["position"])
-        locale = values.get("locale")
+        number = got[plan.position] if plan.position >= 0 else None
+        if number is not None:
+            if not number.isdigit():
+                return None, _Miss(f"position {number!r} is not a number")
+            position = int(number)
+        locale = got[plan.locale] if plan.locale >= 0 else None
         if locale is not None:
             locale = _normalise_locale(locale)
+        ext = got[plan.ext] if plan.ext >= 0 else None
         sku = raw_sku
         known: bool | None = None
         if index is not None:
-            canonical = index.lookup(raw_sku, rule.options.case_insensitive)
+            if canonical is None:
+                canonical = index.lookup(raw_sku, options.case_insensitive)
             known = canonical is not None
             if canonical is not None:
                 sku = canonical
         if known is False:
-            if rule.options.strict:
+            if options.strict:
                 action, reason = "problem", f"SKU {sku!r} is not a known product (strict rule)"
-            elif rule.options.unknown_sku == "create":
+            elif options.unknown_sku == "create":
                 action, reason = "create", f"SKU {sku!r} is new: a draft product will be created"
             else:
                 action, reason = "inbox", f"SKU {sku!r} is not a known product"
         else:
-            action, reason = "link", f"rule {rule.name!r} matched"
+            action, reason = "link", rule.matched_reason
         return (
             MatchResult(
-                path=path,
-                rule=rule.name,
-                action=action,
-                reason=reason,
-                sku=sku,
-                role=role,
-                position=position if position is not None else 1,
-                locale=locale,
-                ext=values.get("ext", "").lower() or _extension(path),
-                sku_known=known,
-                fields=values,
-                ignored=ignored,
+                path,
+                rule.name,
+                action,
+                reason,
+                sku,
+                role,
+                position if position is not None else 1,
+                locale,
+                ext.lower() if ext else _extension(path),
+                known,
+                _raw=(plan.targets, got),
             ),
             None,
         )
@@ -460,9 +498,10 @@ def _combinable(rule: CompiledRule) -> bool:
 
 def _combine(
     rules: tuple[CompiledRule, ...], start: int
-) -> list[tuple[int, re.Pattern[str], dict[str, int]]]:
+) -> list[tuple[int, int, re.Pattern[str], dict[str, int]]]:
     """One alternation per scope of the template rules from ``start`` on, in rule order:
-    its first alternative that matches is the first rule that matches."""
+    its first alternative that matches is the first rule that matches. Returned as
+    (first rule number, scope, regex, group name -> rule number), by first rule number."""
     by_scope: dict[int, list[int]] = {}
     for number in range(start, len(rules)):
         rule = rules[number]
@@ -477,5 +516,5 @@ def _combine(
             )
             parts.append(f"(?P<r{number}>{body})")
         lookup = {f"r{number}": number for number in numbers}
-        combined.append((components, re.compile("|".join(parts)), lookup))
-    return combined
+        combined.append((numbers[0], components, re.compile("|".join(parts)), lookup))
+    return sorted(combined, key=lambda group: group[0])
