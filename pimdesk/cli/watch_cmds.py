@@ -147,24 +147,30 @@ def rules_test(app: AppContext, names: tuple[str, ...], as_json: bool) -> None:
     if as_json:
         _print_json([r.to_json() for r in results])
         return
+    lines: list[str] = []
     for result in results:
-        _echo_result(result)
+        lines.extend(_result_lines(result))
+        if len(lines) > 5000:  # write in large pieces: 100,000 names print quickly
+            click.echo("\n".join(lines))
+            lines = []
+    if lines:
+        click.echo("\n".join(lines))
 
 
-def _echo_result(result: MatchResult) -> None:
+def _result_lines(result: MatchResult) -> list[str]:
     if result.matched:
         parts = [f"sku={result.sku}", f"role={result.role}", f"position={result.position}"]
         if result.locale:
             parts.append(f"locale={result.locale}")
         if result.ignored:
             parts.append(f"ignored={','.join(result.ignored)}")
-        click.echo(f"{result.path}: {result.action} by rule {result.rule!r}: {' '.join(parts)}")
+        lines = [f"{result.path}: {result.action} by rule {result.rule!r}: {' '.join(parts)}"]
         if result.action != "link":
-            click.echo(f"    {result.reason}")
+            lines.append(f"    {result.reason}")
     else:
-        click.echo(f"{result.path}: {result.action}: {result.reason}")
-    for attempt in result.tried:
-        click.echo(f"    not {attempt.rule!r}: {attempt.reason}")
+        lines = [f"{result.path}: {result.action}: {result.reason}"]
+    lines.extend(f"    not {a.rule!r}: {a.reason}" for a in result.tried)
+    return lines
 
 
 # -- watched folders -----------------------------------------------------------------------
