@@ -28,7 +28,10 @@ class LibraryEvents(QObject):
         self._unsubscribe: Callable[[], None] | None = library.events.subscribe(self._forward)
 
     def _forward(self, change: Change) -> None:
-        self.changed.emit(change)
+        try:
+            self.changed.emit(change)
+        except RuntimeError:  # the window that listened is gone: stop listening
+            self.close()
 
     def close(self) -> None:
         if self._unsubscribe is not None:
@@ -43,6 +46,7 @@ class Navigator(QObject):
     open_asset = Signal(int)  # asset id
     open_screen = Signal(str)  # screen key
     open_rules = Signal(str)  # a file name to prefill the rules editor with
+    asset_filter = Signal(str)  # show the Assets grid with this filter (its label)
     status_message = Signal(str)
 
 

@@ -15,7 +15,21 @@ if TYPE_CHECKING:
 
 def screen_factories() -> dict[str, Callable[[GuiContext], Screen]]:
     """Screen key -> factory, for every screen this build has."""
-    return {}
+    from pimdesk.gui.assets import AssetsScreen
+    from pimdesk.gui.channels import ChannelsScreen
+    from pimdesk.gui.inbox import InboxScreen
+    from pimdesk.gui.problems import ProblemsScreen
+    from pimdesk.gui.rights import RightsScreen
+    from pimdesk.gui.rules_editor import RulesEditorScreen
+
+    return {
+        "assets": AssetsScreen,
+        "inbox": InboxScreen,
+        "channels": ChannelsScreen,
+        "rights": RightsScreen,
+        "problems": ProblemsScreen,
+        "rules": RulesEditorScreen,
+    }
 
 
 def settings_dialog() -> Callable[..., Any] | None:

@@ -118,12 +118,12 @@ class Workers(QObject):
         if cancellable:
             kwargs["cancel"] = job.cancel_token
         if on_result is not None:
-            job.signals.result.connect(on_result)
-        job.signals.error.connect(on_error if on_error is not None else self._unhandled)
+            job.signals.result.connect(_tolerant(on_result))
+        job.signals.error.connect(_tolerant(on_error) if on_error is not None else self._unhandled)
         if on_progress is not None:
-            job.signals.progress.connect(on_progress)
+            job.signals.progress.connect(_tolerant(on_progress))
         if on_finished is not None:
-            job.signals.finished.connect(on_finished)
+            job.signals.finished.connect(_tolerant(on_finished))
         job.signals.error.connect(lambda exc: self.job_failed.emit(job, exc))
         job.signals.finished.connect(lambda: self._done(job))
         self._running.add(job)
@@ -149,6 +149,24 @@ class Workers(QObject):
         ok_write = self.write_pool.waitForDone(msecs)
         ok_read = self.read_pool.waitForDone(msecs)
         return ok_write and ok_read
+
+
+def _tolerant(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """The handler, quietly skipped when the widget it belongs to was closed meanwhile.
+
+    A job outlives the screen that started it (the user moved on, a dialog closed); its
+    answer is then simply not needed. Every other error raised by a handler goes on up.
+    """
+
+    def call(*args: Any) -> None:
+        try:
+            handler(*args)
+        except RuntimeError as exc:
+            if "already deleted" not in str(exc):
+                raise
+            log.debug("dropped the answer of a job for a closed widget: %s", exc)
+
+    return call
 
 
 def _name(fn: Callable[..., Any]) -> str:

@@ -136,10 +136,32 @@ def known_skus(session: Session) -> set[str]:
     return skus
 
 
-def test_names(library: Library, names: Iterable[str]) -> list[MatchResult]:
-    """What the rules would do with each name, against the library's products; no ingest."""
+def test_names(
+    library: Library,
+    names: Iterable[str],
+    *,
+    draft: RuleSpec | None = None,
+    draft_position: int | None = None,
+) -> list[MatchResult]:
+    """What the rules would do with each name, against the library's products; no ingest.
+
+    ``draft`` is a rule not saved yet, tried at ``draft_position`` (from 1; default last)
+    among the saved ones: the GUI's live tester shows its effect before the user saves it.
+    A bad draft raises :class:`RuleError` naming where in the pattern the mistake is.
+    """
     with library.session() as session:
-        ruleset = load_ruleset(session)
+        if draft is None:
+            ruleset = load_ruleset(session)
+        else:
+            ensure_rules(session)
+            specs = [
+                RuleSpec(row.name, row.pattern, row.kind, dict(row.options))
+                for row in _rows(session)
+                if row.enabled and row.name != draft.name
+            ]
+            at = len(specs) if draft_position is None else max(0, draft_position - 1)
+            specs.insert(min(at, len(specs)), draft)
+            ruleset = build_ruleset(specs, ruleset_options(session))
         skus = known_skus(session)
     return ruleset.match_many(names, skus)
 
