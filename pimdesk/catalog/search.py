@@ -410,21 +410,40 @@ def _fts_string(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def sqlite_match_expression(tokens: Sequence[str]) -> str:
-    """``sku_key : "wb75"* OR ("wb"* AND "75"*)`` built only from quoted tokens."""
-    words = " AND ".join(f"{_fts_string(t)}*" for t in tokens)
-    key = "".join(tokens)
-    return f"(sku_key : {_fts_string(key)}*) OR ({words})"
+def _fts_term(token: str) -> str:
+    # A one-letter prefix would match most of the catalog: one letter is a whole word.
+    return f"{_fts_string(token)}*" if len(token) > 1 else _fts_string(token)
 
 
-def pg_query_expression(tokens: Sequence[str]) -> str:
-    """``'wb75':*A | ('wb':* & '75':*)`` with our own normalised lexemes, each quoted."""
+def sqlite_match_expression(tokens: Sequence[str], columns: str = "") -> str:
+    """``sku_key : "wb75"* OR ("wb"* AND "75"*)`` built only from quoted tokens.
+
+    ``columns`` (e.g. ``"sku sku_key name"``) limits the words to those columns.
+    """
+    words = " AND ".join(_fts_term(t) for t in tokens)
+    if columns:
+        words = f"{{{columns}}} : ({words})"
+    return f"(sku_key : {_fts_term(''.join(tokens))}) OR ({words})"
+
+
+def _pg_term(word: str, weights: str = "") -> str:
+    return (
+        f"{_quote_lexeme(word)}:*{weights}"
+        if len(word) > 1
+        else _quote_lexeme(word) + (f":{weights}" if weights else "")
+    )
+
+
+def pg_query_expression(tokens: Sequence[str], weights: str = "") -> str:
+    """``'wb75':*A | ('wb':* & '75':*)`` with our own normalised lexemes, each quoted.
+
+    ``weights`` (e.g. ``"ABC"``) limits the words to the SKU and the names.
+    """
     words = [w for t in tokens for w in lexemes(t)]
     if not words:
         return ""
-    key = "".join(words)
-    all_words = " & ".join(f"{_quote_lexeme(w)}:*" for w in words)
-    return f"{_quote_lexeme(key)}:*A | ({all_words})"
+    all_words = " & ".join(_pg_term(w, weights) for w in words)
+    return f"{_pg_term(''.join(words), 'A')} | ({all_words})"
 
 
 def search_products(
@@ -499,20 +518,41 @@ def _exact_sku_rows(session: Executor, user_text: str) -> list[Any]:
     return [(r.product_id, r.sku, json.dumps(r.names), r.name_text, r.body_text, 1.0) for r in rows]
 
 
+# Ranking every match costs time in proportion to the matches: above this many, a query is
+# "broad" (a common word, a short prefix) and its candidates are taken unranked, those
+# matching the SKU or the names first, then ranked among themselves.
+RANK_AT_MOST = 2000
+
+
 def _search_sqlite(session: Executor, tokens: Sequence[str], limit: int) -> list[Any]:
     columns = "rowid, sku, labels, name, body, -rank"
+    match = f"SELECT {columns} FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q"
+    expression = sqlite_match_expression(tokens)
     exact = session.execute(
-        text(f"SELECT {columns} FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q LIMIT 5"),
-        {"q": f"sku_key : {_fts_string(''.join(tokens))}"},
+        text(f"{match} LIMIT 5"), {"q": f"sku_key : {_fts_string(''.join(tokens))}"}
     ).all()
-    ranked = session.execute(
+    matches = session.execute(
         text(
-            f"SELECT {columns} FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q "
-            "ORDER BY rank LIMIT :limit"
+            f"SELECT count(*) FROM (SELECT rowid FROM {SEARCH_TABLE} "
+            f"WHERE {SEARCH_TABLE} MATCH :q LIMIT {RANK_AT_MOST + 1})"
         ),
-        {"q": sqlite_match_expression(tokens), "limit": limit},
-    ).all()
-    return [*exact, *ranked]
+        {"q": expression},
+    ).scalar_one()
+    if matches <= RANK_AT_MOST:
+        ranked = session.execute(
+            text(f"{match} ORDER BY rank LIMIT :limit"), {"q": expression, "limit": limit}
+        ).all()
+        return [*exact, *ranked]
+    candidates = []
+    for query in (
+        f"sku_key : {_fts_term(''.join(tokens))}",
+        sqlite_match_expression(tokens, "sku sku_key name"),
+        expression,
+    ):
+        candidates += session.execute(text(f"{match} LIMIT :limit"), {"q": query, "limit": limit})
+        if len(candidates) >= limit:
+            break
+    return [*exact, *candidates]
 
 
 def _search_pg(session: Executor, tokens: Sequence[str], limit: int) -> list[Any]:
@@ -528,15 +568,33 @@ def _search_pg(session: Executor, tokens: Sequence[str], limit: int) -> list[Any
         ),
         {"q": f"{_quote_lexeme(''.join(words))}:A"},
     ).all()
-    ranked = session.execute(
+    matches = session.execute(
         text(
-            f"SELECT {columns}, ts_rank(document, q) AS score "
-            f"FROM {SEARCH_TABLE}, CAST(:q AS tsquery) AS q "
-            "WHERE document @@ q ORDER BY score DESC, product_id LIMIT :limit"
+            f"SELECT count(*) FROM (SELECT 1 FROM {SEARCH_TABLE} "
+            f"WHERE document @@ CAST(:q AS tsquery) LIMIT {RANK_AT_MOST + 1}) AS m"
         ),
-        {"q": expression, "limit": limit},
-    ).all()
-    return [*exact, *ranked]
+        {"q": expression},
+    ).scalar_one()
+    select = (
+        f"SELECT {columns}, ts_rank(document, q) AS score "
+        f"FROM {SEARCH_TABLE}, CAST(:q AS tsquery) AS q WHERE document @@ q"
+    )
+    if matches <= RANK_AT_MOST:
+        ranked = session.execute(
+            text(f"{select} ORDER BY score DESC, product_id LIMIT :limit"),
+            {"q": expression, "limit": limit},
+        ).all()
+        return [*exact, *ranked]
+    candidates = []
+    for query in (
+        _pg_term("".join(words), "A"),
+        pg_query_expression(tokens, "ABC"),
+        expression,
+    ):
+        candidates += session.execute(text(f"{select} LIMIT :limit"), {"q": query, "limit": limit})
+        if len(candidates) >= limit:
+            break
+    return [*exact, *candidates]
 
 
 def _part_prefixes(sku: str) -> set[str]:

@@ -196,3 +196,18 @@ def test_a_sku_typed_in_full_is_found_even_before_it_is_indexed(any_library: Lib
     with any_library.session() as s:
         hits = search_products(s, "new-1")
     assert [(h.sku, h.name, h.matched) for h in hits] == [("NEW-1", "Fresh", "sku")]
+
+
+def test_broad_queries_take_sku_and_name_matches_first(
+    any_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above RANK_AT_MOST matches ranking is skipped; SKU and name matches still lead."""
+    from pimdesk.catalog import search as search_module
+
+    _add_products(any_library)
+    monkeypatch.setattr(search_module, "RANK_AT_MOST", 1)
+    found = _skus(any_library, "WB-75")
+    assert found[0] == "wb-75" and set(found[:3]) == {"wb-75", "WB-750-SS", "WB-7500"}
+    assert set(_skus(any_library, "kettle")) == {"KC-RED", "KC-BLUE"}
+    assert _skus(any_library, "kettle", limit=1) in (["KC-RED"], ["KC-BLUE"])
+    assert _skus(any_library, "a") == []
