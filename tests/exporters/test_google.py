@@ -59,7 +59,7 @@ def test_tote_xml_matches_the_worked_example(listings, out_dir, run) -> None:
         "id": ["TOTE-NAT"],
         "title": ["Canvas Tote Bag - Natural"],
         "description": ["Heavy cotton canvas tote."],
-        "link": [f"{SHOP}/products/canvas-tote-bag?variant=TOTE-NAT"],
+        "link": [f"{SHOP}/products/canvas-tote?variant=TOTE-NAT"],
         "image_link": [BASE + "tote-natural.jpg"],
         "additional_image_link": [BASE + "tote-detail.jpg"],
         "availability": ["in_stock"],

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from pimdesk.channels.api import CancelToken
 from pimdesk.channels.exporters.shopify import ShopifyCsvExporter
 from pimdesk.channels.exporters.storefront import StorefrontExporter
 from pimdesk.channels.output import (
     OutputError,
     OutputFolder,
+    PublishCancelled,
     atomic_write,
     check_base_url,
     csv_bytes,
@@ -181,3 +187,71 @@ def test_formula_escaping_rules() -> None:
     assert woocommerce_cell("\nx") == "\nx"  # WooCommerce's list has no LF
     assert woocommerce_cell("=SUM(A1)") == "'=SUM(A1)"
     assert escape_formula("@x", ("=",)) == "@x"
+
+
+def test_unchanged_files_are_not_rewritten(listings, out_dir: Path, run) -> None:
+    exporter = StorefrontExporter({"output": str(out_dir)})
+    tote, mug = listings.tote(), listings.simple()
+    run(exporter, [*tote, mug])
+    page = out_dir / "products" / "canvas-tote-bag.html"
+    image = out_dir / "images" / "tote-detail.jpg"
+    before = (page.stat().st_ino, image.stat().st_ino)
+    changed = dataclasses.replace(mug, title="Enamel Mug XL")
+    run(exporter, [*tote, changed])
+    assert (page.stat().st_ino, image.stat().st_ino) == before
+    assert "Enamel Mug XL" in (out_dir / "index.html").read_text("utf-8")
+
+
+def test_cancel_leaves_the_previous_output(listings, out_dir: Path) -> None:
+    exporter = ShopifyCsvExporter({"output": str(out_dir), "base_url": "https://x.example/"})
+    exporter.publish(listings.tote(), [], lambda d, t: None, CancelToken())
+    before = (out_dir / "products.csv").read_bytes()
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(PublishCancelled):
+        exporter.publish([listings.simple()], [], lambda d, t: None, token)
+    assert (out_dir / "products.csv").read_bytes() == before
+    assert not [p for p in out_dir.iterdir() if ".pimdesk-tmp-" in p.name]
+
+
+KILLED_WRITER = """
+import sys, time
+from pimdesk.channels.output import OutputFolder
+out = OutputFolder(sys.argv[1], "killtest")
+out.image_name("new.jpg", __import__("pathlib").Path(sys.argv[2]))
+def slow(handle):
+    handle.write(b"half of the new feed")
+    handle.flush()
+    time.sleep(120)
+out.add_document("feed.txt", slow)
+out.commit()
+"""
+
+
+def test_a_killed_publish_leaves_the_old_feed_and_the_next_run_cleans_up(
+    tmp_path: Path, listings
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    first = OutputFolder(out, "killtest")
+    first.add_document("feed.txt", "old feed\n")
+    first.commit()
+    source = listings.image("new.jpg").file
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(out), str(source)])
+    try:
+        deadline = time.monotonic() + 30
+        while not [p for p in out.iterdir() if p.name.startswith(".feed.txt.pimdesk-tmp-")]:
+            assert proc.poll() is None, "the writer ended before it could be killed"
+            assert time.monotonic() < deadline, "the writer never started the feed"
+            time.sleep(0.02)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert (out / "feed.txt").read_text() == "old feed\n"
+    assert [p for p in out.iterdir() if ".pimdesk-tmp-" in p.name]  # litter of the killed run
+    again = OutputFolder(out, "killtest")
+    again.add_document("feed.txt", "new feed\n")
+    again.commit()
+    assert (out / "feed.txt").read_text() == "new feed\n"
+    assert not [p for p in out.iterdir() if ".pimdesk-tmp-" in p.name]
+    assert not (out / "new.jpg").exists()  # staged by the killed run, never published

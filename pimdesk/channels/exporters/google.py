@@ -92,6 +92,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("gender", "Gender", "gender"),
     FieldSpec("age_group", "Age group", "age_group"),
     FieldSpec("link", "Landing page URL", None, help="Empty: made from link_template."),
+    FieldSpec("handle", "Handle in the landing page URL", None, help="Empty: the title, slugged."),
 )
 
 
@@ -148,7 +149,9 @@ class GoogleMerchantExporter(FileExporter):
         template = str(self.settings.get("link_template") or "") or (
             "{shop_url}/products/{handle}?variant={sku}"
         )
-        handle = slugify(listing.parent_title or listing.title) or slugify(listing.sku)
+        handle = slugify(
+            text(self._get(listing, "handle")) or listing.parent_title or listing.title
+        ) or slugify(listing.sku)
         try:
             return template.format(
                 shop_url=self.shop_url,
