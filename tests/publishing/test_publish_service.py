@@ -56,7 +56,8 @@ def test_publish_writes_listings_with_rendered_images_and_logs_the_run(any_shop:
     assert again.result == "nothing" and again.published == []
 
 
-def test_fingerprint_changes_only_when_the_listing_changes(shop: Shop) -> None:
+def test_fingerprint_changes_only_when_the_listing_changes(any_shop: Shop) -> None:
+    shop = any_shop
     shop.add_channel()
     shop.product("A-1", name="Lamp")
     shop.drop_photo("A-1_main_1.jpg")
@@ -81,7 +82,8 @@ def test_fingerprint_changes_only_when_the_listing_changes(shop: Shop) -> None:
     assert [s.state for s in publishing.listing_states(shop.library, "web")] == ["waiting"]
 
 
-def test_states_never_published_blocked_and_withdraw(shop: Shop) -> None:
+def test_states_never_published_blocked_and_withdraw(any_shop: Shop) -> None:
+    shop = any_shop
     shop.add_channel()
     shop.product("OK-1")
     shop.product("NOPRICE", price=None)
@@ -114,7 +116,8 @@ def test_states_never_published_blocked_and_withdraw(shop: Shop) -> None:
     assert {s.state for s in publishing.listing_states(shop.library, "web")} == {"blocked"}
 
 
-def test_expired_image_disappears_on_the_next_publish(shop: Shop) -> None:
+def test_expired_image_disappears_on_the_next_publish(any_shop: Shop) -> None:
+    shop = any_shop
     shop.add_channel()
     shop.product("TEE")
     shop.drop_photo("TEE_main_1.jpg")
