@@ -391,21 +391,15 @@ class FolderWatcher:
 
     def _attach(self, folder: _Folder) -> None:
         info = folder.info
-        handler_native = not (info.polling or self.force_polling)
-        if handler_native:
+        if not (info.polling or self.force_polling):
             try:
-                if self._native is None:
-                    self._native = Observer()
-                    self._native.start()
-                folder.watch = self._native.schedule(
-                    _Handler(self, folder, native=True), info.path, recursive=info.recursive
-                )
-                folder.observer, folder.polling = self._native, False
+                self._attach_native(folder)
                 self._report("watching", info.path, message="watching for new files")
                 return
             except OSError as exc:
                 if exc.errno not in (errno.ENOSPC, errno.EMFILE):
                     raise
+                self._detach(folder)
                 self._report("warning", info.path, message=INOTIFY_HINT)
         observer = PollingObserver(timeout=self.polling_interval)
         folder.watch = observer.schedule(
@@ -413,7 +407,30 @@ class FolderWatcher:
         )
         observer.start()
         folder.observer, folder.polling = observer, True
-        self._report("polling", info.path, message="watching by polling (network share)")
+        how = "by polling (network share)" if info.polling else "by polling instead"
+        self._report("polling", info.path, message=f"watching {how}")
+
+    def _attach_native(self, folder: _Folder) -> None:
+        """Schedule inotify (or the platform's native) watches, and check they all took:
+        watchdog silently skips subfolders it cannot watch when the inotify limit is hit,
+        which would lose their events; count the kernel's watches instead of trusting it."""
+        info = folder.info
+        if self._native is None:
+            self._native = Observer()
+            self._native.start()
+        before = inotify_watch_count()
+        folder.watch = self._native.schedule(
+            _Handler(self, folder, native=True), info.path, recursive=info.recursive
+        )
+        folder.observer, folder.polling = self._native, False
+        if before is None or not info.recursive:
+            return
+        for _attempt in range(2):  # folders may appear or go while we count: look twice
+            added = (inotify_watch_count() or 0) - before
+            if added >= count_folders(info.root):
+                return
+            time.sleep(0.05)
+        raise OSError(errno.ENOSPC, "inotify watch limit reached below the folder")
 
     def _detach(self, folder: _Folder) -> None:
         observer, watch = folder.observer, folder.watch
@@ -560,6 +577,31 @@ class FolderWatcher:
             self.on_event(WatchEvent(kind, folder, path, message, outcome))
         except Exception:
             log.exception("watch: the event callback failed")
+
+
+def inotify_watch_count() -> int | None:
+    """How many inotify watches this process holds (Linux: /proc/self/fdinfo), else None."""
+    fd_dir = Path("/proc/self/fd")
+    if not fd_dir.is_dir():
+        return None
+    total = 0
+    for entry in fd_dir.iterdir():
+        try:
+            if os.readlink(entry) != "anon_inode:inotify":
+                continue
+            info = Path("/proc/self/fdinfo", entry.name).read_text(encoding="ascii")
+        except OSError:
+            continue
+        total += sum(1 for line in info.splitlines() if line.startswith("inotify wd:"))
+    return total
+
+
+def count_folders(root: Path) -> int:
+    """The folders a recursive inotify watch of ``root`` needs (symlinked ones not followed)."""
+    count = 0
+    for _dirpath, _dirnames, _files in os.walk(root, followlinks=False):
+        count += 1
+    return count
 
 
 def _alive(observer: BaseObserver) -> bool:
