@@ -162,7 +162,7 @@ def _tolerant(handler: Callable[..., Any]) -> Callable[..., Any]:
         try:
             handler(*args)
         except RuntimeError as exc:
-            if "already deleted" not in str(exc):
+            if "deleted" not in str(exc):
                 raise
             log.debug("dropped the answer of a job for a closed widget: %s", exc)
 
