@@ -182,16 +182,9 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes | str | Writer) -> Path:
-    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half.
-
-    The bytes go to a hidden temp file in the same folder, are fsynced, and replace the
-    target with ``os.replace``. On any failure the temp file is removed and the previous file
-    stays as it was. ``data`` may be bytes, text (UTF-8, no BOM) or a callable that writes to
-    a binary file object.
-    """
-    folder = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", dir=folder)
+def _stage(target: Path, data: bytes | str | Writer) -> Path:
+    """Write ``data`` to a new hidden temp file beside ``target`` (no fsync); return it."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -201,26 +194,53 @@ def atomic_write(path: Path, data: bytes | str | Writer) -> Path:
                 handle.write(data)
             else:
                 data(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    return tmp
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes | str | Writer) -> Path:
+    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half.
+
+    The bytes go to a hidden temp file in the same folder, are fsynced, and replace the
+    target with ``os.replace``. On any failure the temp file is removed and the previous file
+    stays as it was. ``data`` may be bytes, text (UTF-8, no BOM) or a callable that writes to
+    a binary file object.
+    """
+    tmp = _stage(path, data)
+    try:
+        _fsync_file(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    _fsync_dir(folder)
+    _fsync_dir(path.parent)
     return path
 
 
-def atomic_copy(source: Path, path: Path) -> Path:
-    """Copy ``source`` to ``path`` atomically (see :func:`atomic_write`)."""
-
+def _copier(source: Path) -> Writer:
     def copy(handle: IO[bytes]) -> None:
         with open(source, "rb") as src:
             shutil.copyfileobj(src, handle, 1024 * 1024)
 
-    return atomic_write(path, copy)
+    return copy
+
+
+def atomic_copy(source: Path, path: Path) -> Path:
+    """Copy ``source`` to ``path`` atomically (see :func:`atomic_write`)."""
+    return atomic_write(path, _copier(source))
 
 
 def remove_stale_temps(folder: Path) -> list[Path]:
@@ -248,26 +268,6 @@ class _Planned:
     data: bytes | str | Writer | None
 
 
-def _stage(target: Path, data: bytes | str | Writer) -> Path:
-    """Write ``data`` to a new hidden temp file beside ``target`` (no fsync); return it."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if isinstance(data, str):
-                handle.write(data.encode("utf-8"))
-            elif isinstance(data, bytes | bytearray):
-                handle.write(data)
-            else:
-                data(handle)
-        os.chmod(tmp, 0o644)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    return tmp
-
-
 def _stage_image(source: Path, target: Path) -> tuple[Path, bool]:
     """A temp file beside ``target`` holding ``source``'s bytes: a hard link when the
     filesystem allows (instant; renditions are never modified in place), else a copy.
@@ -279,12 +279,7 @@ def _stage_image(source: Path, target: Path) -> tuple[Path, bool]:
     except OSError:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-
-    def copy(handle: IO[bytes]) -> None:
-        with open(source, "rb") as src:
-            shutil.copyfileobj(src, handle, 1024 * 1024)
-
-    return _stage(target, copy), True
+    return _stage(target, _copier(source)), True
 
 
 def _sync_files(paths: Sequence[Path]) -> None:
@@ -292,11 +287,7 @@ def _sync_files(paths: Sequence[Path]) -> None:
         os.sync()
         return
     for path in paths:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync_file(path)
 
 
 class OutputFolder:
