@@ -869,7 +869,9 @@ def run(
     importer.finish()
     report.warnings.extend(parser.warnings)
     if report.errors and not skip_invalid:
-        raise ImportFailed(report.source, report.errors)
+        failed = ImportFailed(report.source, report.errors)
+        failed.rejected_rows = importer.rejected_rows  # type: ignore[attr-defined]
+        raise failed
     search.reindex_products(session, report.product_ids)
     return importer
 

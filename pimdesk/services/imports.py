@@ -77,7 +77,10 @@ def import_file(
         if failed is None and dry_run:
             session.rollback()
     if rejects_path is not None and (failed is not None or report.rejected):
-        rejected = state.rejected_rows if state is not None else []
+        if state is not None:
+            rejected = state.rejected_rows
+        else:
+            rejected = getattr(failed, "rejected_rows", [])
         if failed is not None and not rejected:
             rejected_pairs = [([], e) for e in failed.errors]
         else:

@@ -303,3 +303,13 @@ def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
         runner.invoke(cli, ["--library", lib, "export", str(out), "--force", "--json"]).exit_code
         == 0
     )
+
+
+def test_a_failed_import_can_still_write_its_rejects(shop: Library, tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "A-1,default,Kettle,5,1,\nA-2,default,Pot,5,lots,\n")
+    rejects = tmp_path / "rejects.csv"
+    with pytest.raises(ImportFailed):
+        import_file(shop, path, rejects_path=rejects)
+    assert_unchanged(shop)
+    rows = list(csv.reader(rejects.open(encoding="utf-8")))
+    assert rows[1][0] == "A-2" and "column 'stock'" in rows[1][-1]
