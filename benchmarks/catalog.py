@@ -466,22 +466,30 @@ def measure_search(root: Path, queries: list[str]) -> dict[str, Any]:
     from pimdesk.services.search import search
 
     timings = []
+    cpu = []
     hits = 0
     with Library.open(root) as library:
         for q in queries[:10]:  # warm the page cache once
             search(library, q, limit=50)
         for q in queries:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             results = search(library, q, limit=50)
             timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
             hits += bool(results)
     timings.sort()
+    cpu.sort()
+    p95 = int(len(timings) * 0.95) - 1
     return {
         "queries": len(queries),
         "with_results": hits,
         "p50_ms": statistics.median(timings),
-        "p95_ms": timings[int(len(timings) * 0.95) - 1],
+        "p95_ms": timings[p95],
         "max_ms": timings[-1],
+        # CPU time of this process (SQLite runs in it): what the query costs, whatever
+        # else the machine is doing; wall time is what a user waits.
+        "cpu_p50_ms": statistics.median(cpu),
+        "cpu_p95_ms": cpu[p95],
     }
 
 
@@ -562,7 +570,8 @@ def main() -> None:
     print(
         f"search: p50 {found['p50_ms']:.1f} ms, p95 {found['p95_ms']:.1f} ms, max "
         f"{found['max_ms']:.1f} ms over {found['queries']} queries ({found['with_results']} "
-        f"with results; target p95 <= {TARGET_SEARCH_P95_MS:.0f} ms)"
+        f"with results; target p95 <= {TARGET_SEARCH_P95_MS:.0f} ms); CPU time p50 "
+        f"{found['cpu_p50_ms']:.1f} ms, p95 {found['cpu_p95_ms']:.1f} ms"
     )
     exported = measure_export(root, work / "export.csv")
     print(

@@ -410,9 +410,18 @@ def _fts_string(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def _fts_term(token: str) -> str:
-    # A one-letter prefix would match most of the catalog: one letter is a whole word.
-    return f"{_fts_string(token)}*" if len(token) > 1 else _fts_string(token)
+def _is_prefix(token: str, last: bool = True) -> bool:
+    """Whether a typed word is matched as the start of words, or as a whole word.
+
+    One letter is a whole word (as a prefix it would match most of the catalog). Two letters
+    are a prefix only while being typed, as the last word: in ``BO-004673-RE`` the ``bo`` is a
+    whole part, and reading every word that starts with "bo" would only cost time.
+    """
+    return len(token) > 2 or (len(token) == 2 and last)
+
+
+def _fts_term(token: str, last: bool = True) -> str:
+    return f"{_fts_string(token)}*" if _is_prefix(token, last) else _fts_string(token)
 
 
 def sqlite_match_expression(tokens: Sequence[str], columns: str = "") -> str:
@@ -420,18 +429,15 @@ def sqlite_match_expression(tokens: Sequence[str], columns: str = "") -> str:
 
     ``columns`` (e.g. ``"sku sku_key name"``) limits the words to those columns.
     """
-    words = " AND ".join(_fts_term(t) for t in tokens)
+    words = " AND ".join(_fts_term(t, i == len(tokens) - 1) for i, t in enumerate(tokens))
     if columns:
         words = f"{{{columns}}} : ({words})"
     return f"(sku_key : {_fts_term(''.join(tokens))}) OR ({words})"
 
 
-def _pg_term(word: str, weights: str = "") -> str:
-    return (
-        f"{_quote_lexeme(word)}:*{weights}"
-        if len(word) > 1
-        else _quote_lexeme(word) + (f":{weights}" if weights else "")
-    )
+def _pg_term(word: str, weights: str = "", last: bool = True) -> str:
+    suffix = ("*" if _is_prefix(word, last) else "") + weights
+    return f"{_quote_lexeme(word)}:{suffix}" if suffix else _quote_lexeme(word)
 
 
 def pg_query_expression(tokens: Sequence[str], weights: str = "") -> str:
@@ -442,7 +448,7 @@ def pg_query_expression(tokens: Sequence[str], weights: str = "") -> str:
     words = [w for t in tokens for w in lexemes(t)]
     if not words:
         return ""
-    all_words = " & ".join(_pg_term(w, weights) for w in words)
+    all_words = " & ".join(_pg_term(w, weights, i == len(words) - 1) for i, w in enumerate(words))
     return f"{_pg_term(''.join(words), 'A')} | ({all_words})"
 
 
@@ -458,11 +464,13 @@ def search_products(
     if not tokens or limit <= 0:
         return []
     wanted_key = normalize("".join(tokens))
-    rows = _exact_sku_rows(session, user_text)
     if _dialect(session) == "postgresql":
-        rows += _search_pg(session, tokens, limit)
+        rows = _search_pg(session, tokens, limit)
     else:
-        rows += _search_sqlite(session, tokens, limit)
+        rows = _search_sqlite(session, tokens, limit)
+    typed = user_text.strip().casefold()
+    if not any(row[1].casefold() == typed for row in rows):
+        rows = _exact_sku_rows(session, user_text) + rows
     hits = []
     for pid, sku, labels, _name_text, body_text, score in rows:
         key = normalize(sku_key(sku))

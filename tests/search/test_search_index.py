@@ -211,3 +211,10 @@ def test_broad_queries_take_sku_and_name_matches_first(
     assert set(_skus(any_library, "kettle")) == {"KC-RED", "KC-BLUE"}
     assert _skus(any_library, "kettle", limit=1) in (["KC-RED"], ["KC-BLUE"])
     assert _skus(any_library, "a") == []
+
+
+def test_short_words_are_prefixes_only_while_typed_last(any_library: Library) -> None:
+    _add_products(any_library)
+    assert "CAFE-1" in _skus(any_library, "ca"), "two letters being typed: a prefix"
+    assert _skus(any_library, "kc red") == ["KC-RED"], "a finished two-letter part: whole word"
+    assert _skus(any_library, "ca cups") == [], "'ca' before another word is a whole word"
