@@ -454,6 +454,7 @@ class ListingBuilder:
                     "role_code": naming.role_code(image.role, other),
                     "position": image.position,
                     "ext": profile.extension,
+                    "version": image.sha256[:8],
                 },
             )
             listing_images.append(
