@@ -5,9 +5,9 @@ is filled field by field (``{version}`` is the first 8 hex digits of the photo's
 hash: a new photo gets a new URL, which defeats stale CDN caches); each field is sanitised
 on its own (no path separators, no control or Windows-reserved characters) and then the
 whole name is checked again (no leading dots, no reserved device names such as ``CON`` or
-``NUL``, at most :data:`MAX_NAME` bytes). :class:`UniqueNames` makes names unique within one publish,
-case-insensitively, because two SKUs that differ only in case land on one file on macOS and
-Windows.
+``NUL``, at most :data:`MAX_NAME` bytes). :class:`UniqueNames` makes names unique within
+one publish, case-insensitively, because two SKUs that differ only in case land on one file
+on macOS and Windows.
 """
 
 from __future__ import annotations
