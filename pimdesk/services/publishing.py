@@ -35,7 +35,13 @@ from pimdesk.channels.listings import (
 )
 from pimdesk.channels.output import check_base_url
 from pimdesk.channels.registry import registry_for
-from pimdesk.channels.tracking import Candidates, check_expiry, find_candidates
+from pimdesk.channels.tracking import (
+    Candidates,
+    check_expiry,
+    count_published_live,
+    find_candidates,
+    find_candidates_fast,
+)
 from pimdesk.channels.validation import validate_built
 from pimdesk.errors import NotFoundError, PimdeskError, ValidationError
 from pimdesk.events import Change
@@ -115,6 +121,7 @@ class ListingState:
     product_id: int
     state: str  # published | waiting | never_published | withdraw | blocked
     reasons: list[str] = field(default_factory=list)
+    published: bool = False  # a listing of it is live on the channel
 
 
 @dataclass
@@ -443,12 +450,13 @@ def _plan(
     build: str,  # "all" | "live" (every live product, cache used) | "candidates"
     at: dt.datetime | None = None,
 ) -> _Plan:
-    candidates = find_candidates(session, setup)
-    cache = listing_cache(library, setup.code, setup.config_hash)
     if build == "candidates":
+        candidates = find_candidates_fast(session, setup)
         wanted = set(candidates.changed) | set(candidates.never)
         reuse: dict[int, BuiltListing] = {}
     else:
+        candidates = find_candidates(session, setup)
+        cache = listing_cache(library, setup.code, setup.config_hash)
         wanted = set()
         reuse = {}
         for pid, product in candidates.live.items():
@@ -494,13 +502,13 @@ def _states(plan: _Plan) -> list[ListingState]:
     for pid, entry in sorted(plan.entries.items(), key=lambda kv: kv[1].sku):
         if entry.blocked:
             reasons = [f"{i.field}: {i.message}" for i in entry.issues if i.blocking]
-            out.append(ListingState(entry.sku, pid, "blocked", reasons))
+            out.append(ListingState(entry.sku, pid, "blocked", reasons, pid in published))
         elif pid not in published:
             out.append(ListingState(entry.sku, pid, "never_published"))
         elif published[pid].fingerprint != entry.fingerprint:
-            out.append(ListingState(entry.sku, pid, "waiting"))
+            out.append(ListingState(entry.sku, pid, "waiting", published=True))
     for row in plan.candidates.withdraw:
-        out.append(ListingState(row.sku, row.product_id, "withdraw"))
+        out.append(ListingState(row.sku, row.product_id, "withdraw", published=True))
     return out
 
 
@@ -512,10 +520,10 @@ def channel_counts(library: Library, code: str) -> ChannelCounts:
     registry = registry_for(library)
     with library.session() as s:
         setup = load_setup(s, registry, code)
-        candidates = find_candidates(s, setup)
-    waiting_ids = {st.product_id for st in states if st.state in ("waiting", "blocked")}
-    published = sum(
-        1 for pid in candidates.published if pid in candidates.live and pid not in waiting_ids
+        published_live = count_published_live(s, setup)
+    # waiting and blocked listings that were published before are not "published" now
+    published = published_live - sum(
+        1 for st in states if st.state == "waiting" or (st.state == "blocked" and st.published)
     )
     return ChannelCounts(
         published=published,
