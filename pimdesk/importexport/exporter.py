@@ -32,7 +32,7 @@ from pimdesk.catalog.models import (
     product_model_category,
     product_tag,
 )
-from pimdesk.catalog.values import get_value
+from pimdesk.catalog.values import channel_key, locale_key
 from pimdesk.importexport.columns import UNIT_PART, VALUE_PART, column_name
 from pimdesk.importexport.escaping import escape_cell
 
@@ -130,6 +130,21 @@ def _format(column: _ValueColumn, data: Any) -> str:
     return str(data)
 
 
+def _cells(values: Any, cells: list[tuple[_ValueColumn, str, str, str]]) -> list[str]:
+    """One row's value cells. Looks the document up directly (most cells are empty):
+    calling get_value per cell was two thirds of an export's time on 100,000 products."""
+    out = []
+    for column, attribute, ckey, lkey in cells:
+        by_channel = values.get(attribute)
+        data = None
+        if by_channel:
+            by_locale = by_channel.get(ckey)
+            if by_locale:
+                data = by_locale.get(lkey)
+        out.append("" if data is None else _format(column, data))
+    return out
+
+
 def _rows(
     session: Session,
     context: CatalogContext,
@@ -137,6 +152,7 @@ def _rows(
     report: ExportReport,
     progress: Progress | None,
 ) -> Iterator[list[str]]:
+    cells = [(c, c.attribute, channel_key(c.channel), locale_key(c.locale)) for c in columns]
     parent_model = aliased(ProductModel)
     models = session.execute(
         select(
@@ -170,7 +186,7 @@ def _rows(
             "",
             "",
         ]
-        row += [_format(c, get_value(values, c.attribute, c.locale, c.channel)) for c in columns]
+        row += _cells(values, cells)
         report.models += 1
         yield row
     after = None
@@ -222,9 +238,7 @@ def _rows(
                 "1" if enabled else "0",
                 ",".join(tags.get(pid, [])),
             ]
-            row += [
-                _format(c, get_value(values, c.attribute, c.locale, c.channel)) for c in columns
-            ]
+            row += _cells(values, cells)
             report.products += 1
             yield row
         after = page[-1][1]
