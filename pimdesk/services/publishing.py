@@ -13,7 +13,8 @@ import datetime as dt
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -549,6 +550,23 @@ _LOCKS: weakref.WeakKeyDictionary[Any, dict[str, threading.Lock]] = weakref.Weak
 _LOCKS_GUARD = threading.Lock()
 
 
+@contextmanager
+def _process_lock(library: Library, code: str) -> Iterator[None]:
+    """One publish of a channel at a time across processes (the watcher and a CLI run): an
+    OS file lock, released by the kernel if the process is killed."""
+    import fcntl
+
+    folder = library.root / "cache" / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in code)
+    with open(folder / f"publish-{safe}.lock", "a+", encoding="utf-8") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def _channel_lock(library: Library, code: str) -> threading.Lock:
     with _LOCKS_GUARD:
         return _LOCKS.setdefault(library, {}).setdefault(code, threading.Lock())
@@ -572,7 +590,7 @@ def publish_channel(
     saves it when it stops, see :func:`save_listing_caches`)."""
     if mode not in MODES:
         raise ValidationError(f"unknown publish mode {mode!r}", hint="use changed or all")
-    with _channel_lock(library, code):
+    with _channel_lock(library, code), _process_lock(library, code):
         return _publish(
             library, code, mode, dry_run, progress, cancel, run_mode or mode, persist_cache
         )
