@@ -112,3 +112,21 @@ def test_identifier_problems_are_blocking(listings, out_dir) -> None:
         i.sku for i in exporter.validate(cases) if i.blocking and i.field in ("asin", "gtin")
     }
     assert blocked == {"N-1", "S-1", "G-1", "D-2"}
+
+
+def test_fill_and_colour_profile_are_warnings(listings, out_dir, tmp_path: Path) -> None:
+    from PIL import ImageCms
+
+    small_product = tmp_path / "tiny.jpg"
+    image = Image.new("RGB", BIG, (255, 255, 255))
+    image.paste((200, 30, 30), (500, 400, 700, 600))
+    lab = ImageCms.createProfile("LAB")
+    image.save(small_product, icc_profile=ImageCms.ImageCmsProfile(lab).tobytes())
+    base = listings.image("x.jpg", size=BIG)
+    shot = dataclasses.replace(base, file=small_product, filename="tiny.jpg")
+    mug = listings.simple(values={"asin": "B000000001"}, images=[shot])
+    issues = [i for i in AmazonImagesExporter({"output": str(out_dir)}).validate([mug])]
+    messages = {i.message: i.blocking for i in issues if i.field == "MAIN image"}
+    assert any("spans 17%" in m and not b for m, b in messages.items())
+    assert any("not sRGB" in m and not b for m, b in messages.items())
+    assert not any(b for b in messages.values())

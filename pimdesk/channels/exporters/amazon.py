@@ -14,17 +14,21 @@ the GS1 check, two products with one identifier, no image at all, and a MAIN ren
 whose border pixels are not exactly white (255, 255, 255) or whose longest side is outside
 1000-10,000 px. The publishing service renders MAIN with the ``amazon_main`` profile, which
 pads to pure white; here we check the rendered file itself, since that is what Amazon sees.
+Warnings only: a product spanning less than 85 % of the longer side (Amazon does not define
+the measure; we use the non-white bounding box) and an embedded colour profile other than
+sRGB.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from PIL import Image
+from PIL import Image, ImageChops, ImageCms
 
 from pimdesk.channels.api import (
     CancelToken,
@@ -57,6 +61,7 @@ ASIN = re.compile(r"^[A-Z0-9]{10}$")
 MIN_LONG_SIDE = 1000
 MAX_LONG_SIDE = 10_000
 MAX_OTHER_IMAGES = 8
+MIN_FILL = 0.85
 _EXTENSIONS = {".jpg": "jpg", ".jpeg": "jpg", ".png": "png", ".tif": "tif", ".tiff": "tif",
                ".gif": "gif"}  # fmt: skip
 
@@ -96,22 +101,29 @@ def main_image_of(images: Sequence[ListingImage]) -> ListingImage | None:
     return images[0] if images else None
 
 
-def check_main_rendition(path: Path) -> list[str]:
-    """Why this file cannot be Amazon's MAIN image (empty when it can)."""
+def check_main_rendition(path: Path) -> list[tuple[str, bool]]:
+    """Why this file cannot be (blocking) or should not be (warning) Amazon's MAIN image,
+    as ``(message, blocking)`` pairs; empty when it is fine."""
+    problems: list[tuple[str, bool]] = []
     try:
         with Image.open(path) as image:
             image.load()
             width, height = image.size
-            problems: list[str] = []
             longest = max(width, height)
             if not MIN_LONG_SIDE <= longest <= MAX_LONG_SIDE:
                 problems.append(
-                    f"longest side is {longest} px; Amazon's MAIN needs "
-                    f"{MIN_LONG_SIDE}-{MAX_LONG_SIDE} px"
+                    (
+                        f"longest side is {longest} px; Amazon's MAIN needs "
+                        f"{MIN_LONG_SIDE}-{MAX_LONG_SIDE} px",
+                        True,
+                    )
                 )
+            colour = _colour_space(image)
             rgba = image.convert("RGBA")
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        return [f"the rendition cannot be read: {exc}"]
+        return [(f"the rendition cannot be read: {exc}", True)]
+    if colour is not None:
+        problems.append((f"colour profile {colour!r} is not sRGB; colours may shift", False))
     border = (
         [(x, 0) for x in range(width)]
         + [(x, height - 1) for x in range(width)]
@@ -122,10 +134,40 @@ def check_main_rendition(path: Path) -> list[str]:
     bad = sum(1 for xy in border if pixels[xy] != (255, 255, 255, 255))
     if bad:
         problems.append(
-            f"{bad} border pixels are not pure white (255,255,255); Amazon's MAIN needs a "
-            "pure white background"
+            (
+                f"{bad} border pixels are not pure white (255,255,255); Amazon's MAIN needs "
+                "a pure white background",
+                True,
+            )
         )
+    flat = Image.alpha_composite(Image.new("RGBA", rgba.size, (0, 0, 0, 255)), rgba)
+    white = Image.new("RGB", rgba.size, (255, 255, 255))
+    diff = ImageChops.difference(flat.convert("RGB"), white).convert("L")
+    box = diff.point(lambda v: 255 if v > 12 else 0).getbbox()  # ignore JPEG noise
+    if box is not None:
+        extent = max(box[2] - box[0], box[3] - box[1]) / longest
+        if extent < MIN_FILL:
+            problems.append(
+                (
+                    f"the product spans {extent:.0%} of the longer side; Amazon asks for "
+                    f"at least {MIN_FILL:.0%}",
+                    False,
+                )
+            )
     return problems
+
+
+def _colour_space(image: Image.Image) -> str | None:
+    """The name of a non-sRGB embedded ICC profile, or None (sRGB, CMYK or no profile)."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode == "CMYK":
+        return None
+    try:
+        description = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc)))
+    except (OSError, ImageCms.PyCMSError):
+        return "unreadable"
+    name = description.strip()
+    return None if "srgb" in name.lower().replace(" ", "") else name
 
 
 class AmazonImagesExporter(FileExporter):
@@ -178,8 +220,8 @@ class AmazonImagesExporter(FileExporter):
             if main is None:
                 issues.append(Issue(sku, "images", "no image; Amazon needs a MAIN image"))
             else:
-                for problem in check_main_rendition(main.file):
-                    issues.append(Issue(sku, "MAIN image", problem))
+                for problem, blocking in check_main_rendition(main.file):
+                    issues.append(Issue(sku, "MAIN image", problem, blocking))
                 if main.file.suffix.lower() not in _EXTENSIONS:
                     issues.append(
                         Issue(sku, "MAIN image", f"{main.file.suffix} is not a format Amazon takes")
