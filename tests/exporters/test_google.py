@@ -177,3 +177,16 @@ def test_required_settings_and_images(listings, out_dir) -> None:
     no_image = dataclasses.replace(mug, images=[], description="")
     fields = {i.field for i in exporter(out_dir).validate([no_image]) if i.blocking}
     assert fields == {"image_link", "description"}
+
+
+def test_isbn10_is_sent_as_isbn13(listings, out_dir, run) -> None:
+    from pimdesk.channels.exporters.google import isbn13
+
+    assert isbn13("0306406152") == "9780306406157"
+    assert isbn13("080442957X") == "9780804429573"
+    assert isbn13("0306406153") == "0306406153"  # bad ISBN check: left for the GTIN check
+    book = listings.simple(values={"price": "5", "brand": "Acme", "gtin": "0-306-40615-2"})
+    assert not [i for i in exporter(out_dir).validate([book]) if i.field == "gtin"]
+    run(exporter(out_dir), [book])
+    (item,) = items(out_dir / "products.xml")
+    assert item["gtin"] == ["9780306406157"]

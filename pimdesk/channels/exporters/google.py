@@ -12,9 +12,10 @@ no TAB, CR or LF inside a value, additional image links comma-joined.
 Limits applied: id ≤ 50 (longer blocks the item), title ≤ 150 and description ≤ 5000 plain
 text (HTML stripped; longer is cut with a warning), ≤ 10 additional images, brand/mpn ≤ 70,
 color/size ≤ 100. Prices are ``30.00 USD``; availability comes from stock (no stock value =
-not tracked = ``in_stock``). GTINs must pass the GS1 check (§7); restricted and coupon
-ranges give a warning. ``identifier_exists`` is ``no`` when there is no GTIN and not both
-brand and MPN. Image URLs are base_url + file name, ASCII, ``,`` encoded as ``%2C``.
+not tracked = ``in_stock``). GTINs must pass the GS1 check (§7); an ISBN-10 is sent as its
+ISBN-13; restricted and coupon ranges give a warning. ``identifier_exists`` is ``no`` when
+there is no GTIN and not both brand and MPN. Image URLs are base_url + file name, ASCII,
+``,`` encoded as ``%2C``.
 
 **Formula injection policy**: the TSV is a channel import file and Google documents no
 un-escaping, so we never prefix ``'``; when a TSV is written, a free-text value that starts
@@ -174,7 +175,7 @@ class GoogleMerchantExporter(FileExporter):
         regular = money(get(listing, "price"), listing.currency)
         sale = money(get(listing, "sale_price"), listing.currency)
         stock = integer(get(listing, "stock"))
-        gtin = gtin_digits(get(listing, "gtin"))
+        gtin = isbn13(gtin_digits(get(listing, "gtin")))
         brand = truncate(text(get(listing, "brand")), SHORT_LIMITS["brand"])
         mpn = truncate(text(get(listing, "mpn")), SHORT_LIMITS["mpn"])
         values: dict[str, Any] = {
@@ -295,7 +296,7 @@ class GoogleMerchantExporter(FileExporter):
         if raw in (None, ""):
             return []
         try:
-            digits = normalize_gtin(text(raw))
+            digits = normalize_gtin(isbn13(gtin_digits(raw)))
         except PimdeskError as exc:
             return [Issue(listing.sku, "gtin", exc.message)]
         if len(digits) == 13 and (digits.startswith(("02", "04", "2"))):
@@ -368,6 +369,22 @@ class GoogleMerchantExporter(FileExporter):
             out.add_document("products.tsv", self.tsv_bytes(items))
         result.files = out.commit(cancel)
         return result
+
+
+def isbn13(code: str) -> str:
+    """An ISBN-10 (valid check character) as the ISBN-13 Google wants; anything else as is.
+
+    A 10-character code is never a GTIN, so the conversion is unambiguous. (UPC-E is not
+    expanded: its 8 digits cannot be told apart from an EAN-8.)"""
+    if len(code) != 10 or not code[:9].isdigit() or code[9] not in "0123456789Xx":
+        return code
+    total = sum((10 - i) * int(c) for i, c in enumerate(code[:9]))
+    check = 10 if code[9] in "Xx" else int(code[9])
+    if (total + check) % 11:
+        return code
+    body = "978" + code[:9]
+    weights = sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(body))
+    return body + str((10 - weights % 10) % 10)
 
 
 def _price(amount: Decimal | None, currency: str) -> str:
