@@ -34,7 +34,7 @@ from typing import Any, Protocol
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from pimdesk.catalog.values import iter_values
+from pimdesk.catalog.models import ALL_LOCALES
 
 SEARCH_TABLE = "product_search"
 
@@ -190,6 +190,7 @@ def _product_rows(
         wanted = {m[1] for m in models.values() if m[1] is not None}
 
     lookups = lookups or _Lookups.load(executor)
+    types = lookups.types
     rows = []
     for pid, sku, family_id, parent_id, values in products:
         documents = [_json(values)]
@@ -207,14 +208,28 @@ def _product_rows(
         name_parts: list[str] = []
         body_parts: list[str] = []
         # Own values first: a variant's own name wins over its parent's in the labels.
+        # Plain loops over the document (not iter_values): imports index 100,000 of these.
         for document in documents:
-            for attribute, locale, _channel, data in iter_values(document):
+            for attribute, by_channel in document.items():
+                if not isinstance(by_channel, Mapping):
+                    continue
                 if attribute == label:
-                    if isinstance(data, str) and data:
-                        name_parts.append(data)
-                        names.setdefault(locale or "", data)
-                else:
-                    body_parts.extend(lookups.words(attribute, data))
+                    for by_locale in by_channel.values():
+                        for lkey, data in by_locale.items():
+                            if isinstance(data, str) and data:
+                                name_parts.append(data)
+                                names.setdefault("" if lkey == ALL_LOCALES else lkey, data)
+                    continue
+                kind = types.get(attribute)
+                if kind in TEXT_TYPES and attribute != "sku":
+                    for by_locale in by_channel.values():
+                        for data in by_locale.values():
+                            if isinstance(data, str) and data:
+                                body_parts.append(data)
+                elif kind in SELECT_TYPES:
+                    for by_locale in by_channel.values():
+                        for data in by_locale.values():
+                            body_parts.extend(lookups.words(attribute, data))
         body_parts.extend(codes)  # last, so that excerpts show descriptions first
         rows.append(
             _Row(
