@@ -264,8 +264,12 @@ class FolderWatcher:
             paths = [("gone", _text(event.src_path)), ("arrived", _text(event.dest_path))]
         elif kind in (FileDeletedEvent, DirDeletedEvent):
             paths = [("gone", _text(event.src_path))]
-        elif kind in (FileCreatedEvent, FileModifiedEvent):
+        elif kind is FileModifiedEvent:  # IN_MODIFY: a writer is at work
             paths = [("writing" if native else "changed", _text(event.src_path))]
+        elif kind is FileCreatedEvent:
+            # Not "writing": watchdog also simulates creations for the files of a folder that
+            # appeared, and those were closed before anyone watched (no close event follows).
+            paths = [("changed", _text(event.src_path))]
         elif kind is FileClosedEvent:
             paths = [("closed", _text(event.src_path))]
         elif kind is DirCreatedEvent:
@@ -532,7 +536,11 @@ class FolderWatcher:
                 )
 
     def _ingest_chunk(self, folder: _Folder, paths: list[Path]) -> None:
-        report = ingest_paths(self.library, paths, source_root=folder.info.root)
+        try:
+            report = ingest_paths(self.library, paths, source_root=folder.info.root)
+        except Exception:
+            folder.rescan = True  # nothing lost: the next reconciliation finds these files
+            raise
         self._report_outcomes(folder.info.path, report.files)
 
     def _gone(self, gone: list[Path]) -> None:

@@ -220,3 +220,25 @@ def test_pimdesk_watch_runs_until_sigterm_and_a_second_one_is_refused(tmp_path: 
         _out, err = process.communicate(timeout=60)
     assert process.returncode == 0
     assert "watcher stopped" in err
+
+
+def test_watch_list_reconcile_and_missing_on_each_engine(
+    any_library: Library, tmp_path: Path
+) -> None:
+    """The folder services on SQLite and PostgreSQL: scan, then a deleted file flagged."""
+    from pimdesk.catalog.models import Product
+
+    with any_library.session() as s:
+        s.add(Product(sku="WB-750"))
+    shots = tmp_path / "shots_100%_[x]"  # LIKE wildcards in the folder name stay literal
+    shots.mkdir()
+    photo = shots / "WB-750_front.jpg"
+    shutil.copyfile(PHOTOS / "exif" / "Canon_40D.jpg", photo)
+    os.utime(photo, (time.time() - 60,) * 2)
+    info = watch_service.add_folder(any_library, shots)
+    report = watch_service.reconcile(any_library, info)
+    assert report.ingest is not None and report.ingest.summary()["new_asset"] == 1
+    photo.unlink()
+    again = watch_service.reconcile(any_library, info)
+    assert again.missing_paths == [str(photo)] and len(again.missing_asset_ids) == 1
+    assert watch_service.list_folders(any_library)[0].state == "idle"

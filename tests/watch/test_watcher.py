@@ -296,3 +296,21 @@ def test_background_services_start_and_stop_with_the_watcher(
     assert calls == ["start"]
     watcher.stop()
     assert calls == ["start", "stop"]
+
+
+def test_renamed_folder_moves_its_files_without_duplicates(
+    library: Library, watched: Path, catalog: Catalog, start_watcher, copy_photo
+) -> None:
+    watcher, _ = start_watcher()
+    first = copy_photo(watched / "day1" / "WB-750_front.jpg")
+    second = copy_photo(watched / "day1" / "AB-12_front.jpg", "exif/Pentax_K10D.jpg")
+    wait_for(lambda: len(catalog.versions(watched)) == 2, what="two photos")
+    (watched / "day1").rename(watched / "2026-11-23")
+    moved = {watched / "2026-11-23" / first.name, watched / "2026-11-23" / second.name}
+    wait_for(
+        lambda: {Path(v.source_path) for v in catalog.versions(watched)} == moved,
+        what="the versions to follow the renamed folder",
+    )
+    assert watcher.wait_idle(20)
+    assert len(catalog.versions(watched)) == 2
+    assert not any(v.source_missing for v in catalog.versions(watched))
