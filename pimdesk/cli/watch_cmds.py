@@ -82,15 +82,7 @@ def rules_add(
     if default_role:
         options["default_role"] = default_role
     if aliases:
-        table = {}
-        for alias in aliases:
-            spelling, sep, role = alias.partition("=")
-            if not sep or not spelling or not role:
-                raise click.BadParameter(
-                    f"{alias!r} is not SPELLING=ROLE", param_hint="--role-alias"
-                )
-            table[spelling] = role
-        options["role_aliases"] = table
+        options["role_aliases"] = _alias_table(aliases)
     info = rule_service.add_rule(
         app.library,
         name,
@@ -100,6 +92,63 @@ def rules_add(
         position=position,
     )
     click.echo(f"added rule {info.name!r} at position {info.position}")
+
+
+@rules.command("options")
+@click.option("--strict/--lenient", default=None, help="Unmatched files: problem / inbox.")
+@click.option("--case-insensitive/--case-sensitive", default=None, help="SKU lookup.")
+@click.option("--unknown-sku", type=click.Choice(["inbox", "create"]), default=None)
+@click.option("--role-alias", "aliases", multiple=True, metavar="SPELLING=ROLE")
+@click.option("--default-role", default=None, help="Role when a rule's pattern has none.")
+@json_option
+@pass_app
+@handle_errors
+def rules_options(
+    app: AppContext,
+    strict: bool | None,
+    case_insensitive: bool | None,
+    unknown_sku: str | None,
+    aliases: tuple[str, ...],
+    default_role: str | None,
+    as_json: bool,
+) -> None:
+    """Show or change the rule set's options (every rule inherits them)."""
+    from pimdesk.services import rules as rule_service
+
+    changes: dict[str, Any] = {
+        "strict": strict,
+        "case_insensitive": case_insensitive,
+        "unknown_sku": unknown_sku,
+        "default_role": default_role,
+    }
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if aliases:
+        current = rule_service.get_options(app.library).get("role_aliases", {})
+        changes["role_aliases"] = {**current, **_alias_table(aliases)}
+    options = (
+        rule_service.set_options(app.library, changes)
+        if changes
+        else rule_service.get_options(app.library)
+    )
+    if as_json:
+        _print_json(options)
+        return
+    if not options:
+        click.echo(
+            "rule set options: defaults (lenient, case-insensitive SKUs, unknown SKU -> inbox)"
+        )
+    for key, value in sorted(options.items()):
+        click.echo(f"{key}: {json.dumps(value)}")
+
+
+def _alias_table(aliases: tuple[str, ...]) -> dict[str, str]:
+    table = {}
+    for alias in aliases:
+        spelling, sep, role = alias.partition("=")
+        if not sep or not spelling or not role:
+            raise click.BadParameter(f"{alias!r} is not SPELLING=ROLE", param_hint="--role-alias")
+        table[spelling] = role
+    return table
 
 
 @rules.command("remove")

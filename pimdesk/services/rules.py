@@ -118,6 +118,31 @@ def ruleset_options(session: Session) -> dict[str, Any]:
     return dict(_setting(session).get("options") or {})
 
 
+def get_options(library: Library) -> dict[str, Any]:
+    """The rule set's own options (what every rule inherits unless it says otherwise)."""
+    with library.session() as session:
+        return ruleset_options(session)
+
+
+def set_options(library: Library, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Change the rule set's options (``strict``, ``case_insensitive``, ``unknown_sku``,
+    ``default_role``, ``role_aliases``); a value of None removes the option. Checked first:
+    the rules must still compile with them."""
+    with library.session() as session:
+        ensure_rules(session)
+        merged = {**ruleset_options(session), **changes}
+        merged = {k: v for k, v in merged.items() if v is not None}
+        parsed = parse_options(merged, where="rule set options")
+        if parsed.scope is not None:
+            raise RuleError("'scope' is an option of a single rule", where="rule set options")
+        stored = parsed.to_json()
+        load = [RuleSpec(r.name, r.pattern, r.kind, dict(r.options)) for r in _rows(session)]
+        build_ruleset(load, stored)  # every rule must still compile (role aliases, ...)
+        _store_setting(session, {**_setting(session), "options": stored})
+    library.emit(Change("rules", detail="rule set options"))
+    return stored
+
+
 def load_ruleset(session: Session) -> RuleSet:
     """The library's enabled rules, compiled once, in order, with the set's options."""
     ensure_rules(session)

@@ -184,3 +184,27 @@ def test_cli_rules_test_reads_stdin_and_prints_json(run) -> None:
         ("B0X.PT02.jpg", "B0X", "gallery", 2),
     ]
     assert rows[0]["tried"][0]["rule"] == "amazon"
+
+
+def test_rule_set_options_strict_and_aliases(any_library: Library) -> None:
+    assert rule_service.test_names(any_library, ["plain"])[0].action == "inbox"
+    rule_service.set_options(any_library, {"strict": True, "role_aliases": {"pk": "packshot"}})
+    assert rule_service.get_options(any_library) == {
+        "strict": True,
+        "role_aliases": {"pk": "packshot"},
+    }
+    plain, packshot = rule_service.test_names(any_library, ["plain", "X_pk.jpg"])
+    assert plain.action == "problem"
+    assert packshot.role == "packshot"
+    with pytest.raises(RuleError, match="unknown_sku"):
+        rule_service.set_options(any_library, {"unknown_sku": "never"})
+    rule_service.set_options(any_library, {"strict": None})
+    assert rule_service.get_options(any_library) == {"role_aliases": {"pk": "packshot"}}
+
+
+def test_cli_rules_options(run) -> None:
+    shown = run("rules", "options", "--strict", "--role-alias", "v=video", "--json")
+    assert shown.exit_code == 0
+    assert json.loads(shown.output) == {"strict": True, "role_aliases": {"v": "video"}}
+    assert "strict: true" in run("rules", "options").output
+    assert run("rules", "options", "--role-alias", "oops").exit_code == 2
