@@ -333,7 +333,7 @@ def test_inotify_queue_overflow_triggers_a_rescan(
     watchdog reports it only as this log record, which the watcher listens for."""
     import logging
 
-    watcher, events = start_watcher()
+    _watcher, events = start_watcher()
     scans = len(events.of("scan"))
     logging.getLogger("watchdog.observers.inotify_c").warning(
         "Inotify queue overflowed; filesystem events were lost"
