@@ -7,6 +7,7 @@ asset, open the rules editor); screens never reach into each other.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -90,6 +91,14 @@ class MainWindow(QMainWindow):
         ctx.nav.open_rules.connect(self.open_rules)
         ctx.nav.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         ctx.events.changed.connect(self._on_change)
+
+        self.watch: Any = None
+        self.last_problems: int | None = None
+        self.last_notice = ""
+        self._quiet_timer = QTimer(self)
+        self._quiet_timer.setSingleShot(True)
+        self._quiet_timer.setInterval(1500)
+        self._quiet_timer.timeout.connect(self._ingest_quiet)
 
         self._counts_timer = QTimer(self)
         self._counts_timer.setSingleShot(True)
@@ -245,19 +254,67 @@ class MainWindow(QMainWindow):
         self.sidebar.set_counts(counts)
         self.last_counts = counts
         if counts.problems:
-            self.problems_label.setText(f"⚠ {counts.problems} problem files")
+            self.problems_label.setText(f"⚠ {counts.problems} problem file(s)")
+            if self.last_problems is not None and counts.problems > self.last_problems:
+                self.notify(f"⚠ {counts.problems - self.last_problems} new problem file(s)")
         else:
             self.problems_label.setText("")
+        self.last_problems = counts.problems
 
     def _on_change(self, _change: Change) -> None:
         self._counts_timer.start()
 
-    def start_background(self) -> None:
-        """Start the watcher and auto-publish (once the window is up)."""
-        from pimdesk.gui import registry
+    def start_background(self, **watcher_options: Any) -> None:
+        """Start the watcher and auto-publish inside the window (it holds the library lock)."""
+        from pimdesk.gui.watch_bridge import WatchBridge
 
-        for starter in registry.background_starters():
-            starter(self)
+        if self.watch is not None:
+            return
+        self.watch = WatchBridge(self.context.library, parent=self, **watcher_options)
+        self.watch.state_changed.connect(self.watcher_label.setText)
+        self.watch.event.connect(self._watch_event)
+        self.watch.published.connect(self._auto_published)
+        self.watch.publish_failed.connect(
+            lambda channel, message: self.statusBar().showMessage(
+                f"Auto-publish to {channel} failed: {message}", 10000
+            )
+        )
+        self.watch.start()
+
+    def _watch_event(self, event: Any) -> None:
+        if event.kind == "ingested":
+            self.ingest_progress.setVisible(True)
+            self.ingest_progress.setRange(0, 0)
+            self._quiet_timer.start()
+            outcome = event.outcome
+            if outcome is not None and outcome.outcome == "problem":
+                name = Path(event.path or outcome.path).name
+                self.notify(f"⚠ {name} could not be added: {outcome.reason}")
+            elif outcome is not None and outcome.sku:
+                self.statusBar().showMessage(
+                    f"{Path(outcome.path).name} → {outcome.sku} ({outcome.role})", 6000
+                )
+        elif event.kind in ("warning", "error", "offline"):
+            self.notify(f"{event.folder}: {event.message or event.kind}")
+
+    def notify(self, text: str) -> None:
+        """A notice the user sees without a dialog in the way: status bar and tray."""
+        self.statusBar().showMessage(text, 15000)
+        self.last_notice = text
+
+    def _ingest_quiet(self) -> None:
+        self.ingest_progress.setVisible(False)
+        if self.watch is not None:
+            self.watch.settle()
+
+    def _auto_published(self, report: Any) -> None:
+        if report.published or report.withdrawn:
+            self.statusBar().showMessage(
+                f"Auto-published {len(report.published)} listing(s) to {report.channel}", 8000
+            )
+            self.context.events.changed.emit(
+                Change(kind="publish", channel_codes=frozenset({report.channel}))
+            )
 
     # -- state across runs -------------------------------------------------------------
 
@@ -296,10 +353,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        from pimdesk.gui import registry
-
-        for stopper in registry.background_stoppers():
-            stopper(self)
+        if self.watch is not None:
+            self.watch.stop()
+            self.watch = None
         self.context.close()
 
 

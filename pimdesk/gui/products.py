@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSize, Qt
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,16 +22,84 @@ from PySide6.QtWidgets import (
 
 from pimdesk.events import Change
 from pimdesk.gui import catalog_source as source
+from pimdesk.gui.assets_model import ASSET_MIME, asset_ids_from_mime
 from pimdesk.gui.context import GuiContext
 from pimdesk.gui.products_model import COL_SKU, COL_THUMB, ProductTableModel, SkuRole
 from pimdesk.gui.screen import Screen
+from pimdesk.library import Library
+
+
+def link_assets(library: Library, sku: str, asset_ids: Sequence[int], role: str) -> int:
+    from pimdesk.services import assets
+
+    for asset_id in asset_ids:
+        assets.link_asset(library, asset_id, sku, role=role)
+    return len(asset_ids)
+
+
+class ProductTable(QTableView):
+    """The products table; assets dragged from the grid, or files from the desktop, dropped
+    on a row are linked to that product."""
+
+    dropped_assets = Signal(str, list)  # sku, asset ids
+    dropped_files = Signal(str, list)  # sku, paths
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setDropIndicatorShown(True)
+
+    def _accepts(self, event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> bool:
+        mime = event.mimeData()
+        return mime.hasFormat(ASSET_MIME) or mime.hasUrls()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._accepts(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        if self._accepts(event) and index.isValid():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        sku = index.data(SkuRole) if index.isValid() else None
+        if not sku:
+            event.ignore()
+            return
+        mime = event.mimeData()
+        ids = asset_ids_from_mime(mime)
+        if ids:
+            self.dropped_assets.emit(sku, ids)
+        elif mime.hasUrls():
+            paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+            if paths:
+                self.dropped_files.emit(sku, paths)
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
 
 
 class ProductsScreen(Screen):
     key = "products"
     label = "Products"
     change_kinds = frozenset(
-        {"values", "import", "ingest", "links", "publish", "products", "demo", "approval"}
+        {
+            "values",
+            "import",
+            "ingest",
+            "links",
+            "publish",
+            "products",
+            "demo",
+            "approval",
+            "channel",
+        }
     )
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None):
@@ -55,7 +125,9 @@ class ProductsScreen(Screen):
         bar.addWidget(self.count_label)
 
         self.model = ProductTableModel(self._fetch_function(), ctx.workers, parent=self)
-        self.table = QTableView()
+        self.table = ProductTable()
+        self.table.dropped_assets.connect(self._link_assets)
+        self.table.dropped_files.connect(self._link_files)
         self.table.setObjectName("productsTable")
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
@@ -73,9 +145,15 @@ class ProductsScreen(Screen):
         self.table.doubleClicked.connect(self._open)
         self.table.activated.connect(self._open)
 
+        from pimdesk.gui.welcome import WelcomePanel
+
+        self.welcome = WelcomePanel(ctx)
+        self.welcome.setVisible(False)
+        self.welcome.done.connect(ctx.nav.status_message.emit)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table)
+        layout.addWidget(self.welcome)
 
         self.model.page_loaded.connect(self._after_page)
         self.model.modelReset.connect(self._size_columns)
@@ -118,6 +196,16 @@ class ProductsScreen(Screen):
     def _after_page(self, _count: int) -> None:
         more = "" if self.model.exhausted else "+"
         self.count_label.setText(f"{self.model.rowCount()}{more} shown")
+        filtered = bool(
+            self.filter_text.text().strip()
+            or self.family.currentData()
+            or self.completeness.currentData()
+        )
+        empty = self.model.rowCount() == 0 and self.model.exhausted and not filtered
+        self.welcome.setVisible(empty)
+        self.table.setVisible(not empty)
+        for widget in (self.filter_text, self.family, self.completeness, self.count_label):
+            widget.setVisible(not empty)
 
     def _size_columns(self) -> None:
         self.table.setColumnWidth(COL_THUMB, _px(56))
@@ -156,6 +244,35 @@ class ProductsScreen(Screen):
         sku = index.data(SkuRole)
         if sku:
             self.ctx.nav.open_product.emit(sku)
+
+    def _link_assets(self, sku: str, asset_ids: list[int]) -> None:
+        self.ctx.workers.run(
+            link_assets,
+            self.ctx.library,
+            sku,
+            asset_ids,
+            "main",
+            write=True,
+            on_result=lambda n: self.ctx.nav.status_message.emit(f"Linked {n} asset(s) to {sku}."),
+            on_error=lambda exc: self.ctx.show_error(exc, title=f"Cannot link to {sku}"),
+        )
+
+    def _link_files(self, sku: str, paths: list[Path]) -> None:
+        from pimdesk.gui.image_strip import ingest_and_link
+
+        self.ctx.nav.status_message.emit(f"Adding {len(paths)} file(s) to {sku}…")
+        self.ctx.workers.run(
+            ingest_and_link,
+            self.ctx.library,
+            sku,
+            paths,
+            "main",
+            write=True,
+            on_result=lambda ids: self.ctx.nav.status_message.emit(
+                f"Linked {len(ids)} file(s) to {sku}."
+            ),
+            on_error=lambda exc: self.ctx.show_error(exc, title=f"Cannot add files to {sku}"),
+        )
 
     def select_skus(self, skus: Sequence[str]) -> None:
         wanted = set(skus)

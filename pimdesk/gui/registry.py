@@ -33,13 +33,6 @@ def screen_factories() -> dict[str, Callable[[GuiContext], Screen]]:
 
 
 def settings_dialog() -> Callable[..., Any] | None:
-    return None
+    from pimdesk.gui.settings_dialog import SettingsDialog
 
-
-def background_starters() -> list[Callable[[Any], None]]:
-    """Called with the main window once it is shown (watcher, auto-publish)."""
-    return []
-
-
-def background_stoppers() -> list[Callable[[Any], None]]:
-    return []
+    return SettingsDialog

@@ -124,8 +124,8 @@ class Workers(QObject):
             job.signals.progress.connect(_tolerant(on_progress))
         if on_finished is not None:
             job.signals.finished.connect(_tolerant(on_finished))
-        job.signals.error.connect(lambda exc: self.job_failed.emit(job, exc))
-        job.signals.finished.connect(lambda: self._done(job))
+        job.signals.error.connect(_tolerant(lambda exc: self.job_failed.emit(job, exc)))
+        job.signals.finished.connect(_tolerant(lambda: self._done(job)))
         self._running.add(job)
         (self.write_pool if write else self.read_pool).start(job)
         return job
