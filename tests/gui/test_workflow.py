@@ -4,8 +4,6 @@ dragged onto a product row are linked."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PIL import Image
 from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
