@@ -34,7 +34,7 @@ class _Pending:
 
 @dataclass(frozen=True)
 class Timing:
-    close_quiet: float = 0.1
+    close_quiet: float = 0.05
     settle_seconds: float = 1.5
     stall_seconds: float = 30.0
     gone_delay: float = 0.4
