@@ -16,6 +16,7 @@ from pimdesk.catalog.values import get_value
 from pimdesk.importexport.columns import UNIT_PART, VALUE_PART, ColumnKey
 
 Slot = tuple[str, str | None, str | None]
+_MULTI_PART = frozenset({"price", "metric"})
 
 
 class Cell(NamedTuple):
@@ -34,11 +35,26 @@ def resolve_cells(
     Raises ValidationError naming the column of the first bad cell.
     """
     existing = existing or {}
-    groups: dict[Slot, list[Cell]] = {}
-    for cell in cells:
-        groups.setdefault(cell.key.slot, []).append(cell)
+    attributes = context.attributes
     currencies = context.currencies
     result: list[tuple[Slot, Any]] = []
+    groups: dict[Slot, list[Cell]] = {}
+    for cell in cells:
+        key = cell.key
+        if key.part == VALUE_PART:
+            attribute = attributes[key.attribute]
+            if attribute.type not in _MULTI_PART:
+                # the common case: one cell is the whole value (a later one wins)
+                result.append(
+                    (
+                        (key.attribute, key.locale, key.channel),
+                        validate_value(
+                            attribute, cell.raw, currencies=currencies, field=cell.column
+                        ),
+                    )
+                )
+                continue
+        groups.setdefault(key.slot, []).append(cell)
     for slot, group in groups.items():
         attribute = context.attributes[slot[0]]
         if len(group) == 1 and group[0].key.part == VALUE_PART and attribute.type != "metric":

@@ -263,7 +263,7 @@ def price_amount(attribute: AttributeInfo, value: object, *, field: str) -> str:
 
 def _metric(attribute: AttributeInfo, value: object, *, field: str) -> dict[str, Any] | None:
     family = str(attribute.properties.get("metric_family") or "Weight")
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         amount, unit = value.get("amount"), value.get("unit")
     elif isinstance(value, (list, tuple)) and len(value) == 2:
         amount, unit = value
@@ -277,13 +277,13 @@ def _metric(attribute: AttributeInfo, value: object, *, field: str) -> dict[str,
             raise ValidationError(
                 f"{value!r} is not a {family.lower()} (write it as '350 GRAM')", where=field
             )
-    if unit is None or (isinstance(unit, str) and not unit.strip()):
+    if unit is None or (type(unit) is str and not unit.strip()):
         raise ValidationError(
             f"{attribute.code} needs a unit (one of {', '.join(UNITS.get(family, {}))})",
             where=field,
         )
     code = unit_code(family, unit, field=field)
-    if amount is None or (isinstance(amount, str) and not amount.strip()):
+    if amount is None or (type(amount) is str and not amount.strip()):
         return {"amount": None, "unit": code}
     number = _decimal(amount, field=field, what="number")
     _check_range(number, attribute.properties, field=field)
@@ -344,6 +344,18 @@ def validate_value(
     if is_empty(value):
         return None
     kind = attribute.type
+    if (
+        kind == "text"
+        and type(value) is str
+        and attribute.properties.get("max_length")
+        and (
+            len(value) <= attribute.properties["max_length"]
+            and "pattern" not in attribute.properties
+            and "\n" not in value
+            and "\r" not in value
+        )
+    ):
+        return value  # the common case, checked without building anything
     if kind == "identifier":
         return validate_identifier(value, field=where)
     if kind in ("text", "textarea"):
