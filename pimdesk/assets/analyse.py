@@ -7,9 +7,12 @@ read; nothing raised here stops the rest of an ingest. The user's file is only r
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import os
 import stat
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +21,10 @@ from typing import Any
 from PIL import Image
 
 from pimdesk.assets import formats, metadata, thumbs
-from pimdesk.assets.store import ContentStore, hash_file
+from pimdesk.assets.store import ContentStore, Incoming
 
 _PLUGINS_READY = False
+IN_MEMORY_LIMIT = 64 * 1024 * 1024  # images up to this size are read into memory once
 
 
 def ensure_plugins() -> None:
@@ -102,40 +106,130 @@ def _read(path: Path, root: Path, force: bool, result: FileResult) -> None:
         result.problem = formats.describe_unknown(head, suffix)
         return
     result.format, result.kind, result.extension = fmt.name, fmt.kind, fmt.extension
-    sha256, size = hash_file(path)
-    after = os.stat(path)
-    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
-        result.problem = "the file changed while it was being read (still being written?)"
-        return
-    result.sha256, result.size = sha256, size
     store = ContentStore(root)
-    if not force and store.has_object(sha256, fmt.extension) and store.thumb_path(sha256).is_file():
-        return  # known bytes: the catalog row already holds the metadata
-    if fmt.needs_pixels:
-        if not _analyse_image(path, store, result):
-            return
+    if fmt.needs_pixels and before.st_size <= IN_MEMORY_LIMIT:
+        _read_in_memory(path, before, fmt, store, force, result)
     else:
-        _analyse_other(path, fmt, store, result)
+        _read_streaming(path, before, fmt, store, force, result)
+
+
+def _changed(path: Path, before: os.stat_result) -> bool:
+    after = os.stat(path)
+    return (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns)
+
+
+CHANGED = "the file changed while it was being read (still being written?)"
+
+
+def _read_in_memory(
+    path: Path,
+    before: os.stat_result,
+    fmt: formats.FileFormat,
+    store: ContentStore,
+    force: bool,
+    result: FileResult,
+) -> None:
+    """Images up to IN_MEMORY_LIMIT: read once; the copy is written by a thread while the
+    pixels are decoded from the same bytes (the write waits on the disk, not the CPU)."""
     try:
-        store.put(path, sha256, fmt.extension)
-    except OSError as exc:
-        result.problem = f"cannot copy into the library: {exc}"
+        data = path.read_bytes()
+    except PermissionError:
+        result.problem = "no permission to read the file (check its permissions)"
         return
-    result.analysed = True
+    except OSError as exc:
+        result.problem = f"cannot read the file: {exc.strerror or exc}"
+        return
+    if _changed(path, before):
+        result.problem = CHANGED
+        return
+    result.sha256, result.size = hashlib.sha256(data).hexdigest(), len(data)
+    if not force and _known(store, result.sha256, fmt):
+        return  # known bytes: the catalog row already holds the metadata
+    written: list[Incoming] = []
+    failed: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            written.append(store.receive_bytes(data))
+        except BaseException as exc:
+            failed.append(exc)
+
+    writer = threading.Thread(target=write, name="pimdesk-copy")
+    writer.start()
+    try:
+        ok = _analyse_image(io.BytesIO(data), store, result)
+    finally:
+        writer.join()
+    if failed:
+        result.problem = f"cannot copy the file into the library: {failed[0]}"
+        return
+    incoming = written[0]
+    try:
+        if ok:
+            store.commit(incoming, fmt.extension)
+            result.analysed = True
+    except OSError as exc:
+        result.problem = f"cannot store the file in the library: {exc}"
+    finally:
+        store.discard(incoming)
 
 
-def _analyse_image(path: Path, store: ContentStore, result: FileResult) -> bool:
+def _read_streaming(
+    path: Path,
+    before: os.stat_result,
+    fmt: formats.FileFormat,
+    store: ContentStore,
+    force: bool,
+    result: FileResult,
+) -> None:
+    """Large files and non-images: hash while copying, never all in memory."""
+    try:
+        incoming = store.receive(path)  # hash and copy in one read
+    except PermissionError:
+        result.problem = "no permission to read the file (check its permissions)"
+        return
+    except OSError as exc:
+        result.problem = f"cannot copy the file into the library: {exc.strerror or exc}"
+        return
+    try:
+        if _changed(path, before):
+            result.problem = CHANGED
+            return
+        result.sha256, result.size = incoming.sha256, incoming.size
+        if not force and _known(store, incoming.sha256, fmt):
+            return
+        # Read the copy, not the source: what is described is exactly what is stored.
+        if fmt.needs_pixels:
+            if not _analyse_image(incoming.temp, store, result):
+                return
+        else:
+            _analyse_other(incoming.temp, fmt, store, result)
+        try:
+            store.commit(incoming, fmt.extension)
+        except OSError as exc:
+            result.problem = f"cannot store the file in the library: {exc}"
+            return
+        result.analysed = True
+    finally:
+        store.discard(incoming)
+
+
+def _known(store: ContentStore, sha256: str, fmt: formats.FileFormat) -> bool:
+    return store.has_object(sha256, fmt.extension) and store.thumb_path(sha256).is_file()
+
+
+def _analyse_image(source: Path | io.BytesIO, store: ContentStore, result: FileResult) -> bool:
     assert result.sha256 is not None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(path) as image:
+            with Image.open(source) as image:
                 width, height = image.size
                 orientation = thumbs.pillow_orientation(image)
                 if orientation in (5, 6, 7, 8):
                     width, height = height, width
                 result.width, result.height = width, height
-                result.exif = metadata.exif_summary(path, image)
+                result.exif = metadata.exif_summary(source, image)
                 result.color_profile = metadata.colour_profile(image)
                 result.rights = metadata.rights_fields(image)
                 thumbs.prepare_draft(image)

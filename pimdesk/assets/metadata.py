@@ -13,6 +13,7 @@ orientation Pillow exposes for the decoded image, never on this summary.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import re
 from fractions import Fraction
@@ -108,11 +109,16 @@ def _degrees(parts: Any, ref: Any) -> float | None:
     return round(value, 7)
 
 
-def _from_exifread(path: Path) -> dict[str, Any]:
+def _from_exifread(source: Path | io.BytesIO) -> dict[str, Any]:
     import exifread
 
-    with path.open("rb") as handle:
-        tags = exifread.process_file(handle, details=False, extract_thumbnail=False)
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            tags = exifread.process_file(handle, details=False, extract_thumbnail=False)
+    else:
+        source.seek(0)
+        tags = exifread.process_file(source, details=False, extract_thumbnail=False)
+        source.seek(0)
     out: dict[str, Any] = {}
     for name, field in EXIFREAD_FIELDS.items():
         tag = tags.get(name)
@@ -157,13 +163,13 @@ def _from_pillow(image: Image.Image) -> dict[str, Any]:
     return out
 
 
-def exif_summary(path: Path, image: Image.Image | None) -> dict[str, Any]:
+def exif_summary(source: Path | io.BytesIO, image: Image.Image | None) -> dict[str, Any]:
     """Camera summary: exifread first, Pillow for everything it missed or when it raised."""
     summary: dict[str, Any] = {}
     try:
-        summary = _from_exifread(path)
+        summary = _from_exifread(source)
     except Exception as exc:  # exifread raises all sorts on real files: never lose the ingest
-        log.debug("exifread failed on %s: %r", path, exc)
+        log.debug("exifread failed: %r", exc)
         summary = {"exifread_error": type(exc).__name__}
     if image is not None:
         try:
@@ -171,7 +177,7 @@ def exif_summary(path: Path, image: Image.Image | None) -> dict[str, Any]:
                 if summary.get(key) in (None, ""):
                     summary[key] = value
         except Exception as exc:
-            log.debug("Pillow EXIF failed on %s: %r", path, exc)
+            log.debug("Pillow EXIF failed: %r", exc)
         original = image.info.get("original_orientation")  # pillow-heif: already applied
         if isinstance(original, int):
             summary["orientation"] = original
@@ -209,8 +215,6 @@ def colour_profile(image: Image.Image) -> str | None:
     if not icc:
         return None
     try:
-        import io
-
         profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         return (ImageCms.getProfileDescription(profile) or "").strip()[:200] or "embedded"
     except Exception:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -137,8 +138,13 @@ def already_recorded(session: Session, candidates: list[Candidate]) -> set[str]:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pimdesk.assets.analyse"])
+    """Workers forked from this process when it runs a single thread (cheapest: nothing
+    is imported again); from a fork server otherwise (the watcher and the GUI run threads,
+    and forking a threaded process can inherit a held lock)."""
+    method = "fork" if threading.active_count() == 1 and os.name == "posix" else "forkserver"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["pimdesk.assets.analyse"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
@@ -223,7 +229,7 @@ class Batches:
                 outcomes.append(writer.record(item))
             for path, reason in problems or []:
                 outcomes.append(writer.problem(path, reason))
-            session.flush()
+            writer.finish()
             product_ids = touch_assets(session, writer.asset_ids)
             product_ids |= touch_products(session, writer.product_ids - product_ids)
         self.report.files.extend(outcomes)

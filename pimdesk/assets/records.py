@@ -114,6 +114,7 @@ class Writer:
         self.auto_approve = bool(settings.get(session, settings.AUTO_APPROVE))
         self.asset_ids: set[int] = set()
         self.product_ids: set[int] = set()
+        self._resolved_paths: list[str] = []
 
     # -- entry points -------------------------------------------------------------------
 
@@ -353,11 +354,24 @@ class Writer:
             self.product_ids.add(target.product_id)
 
     def _resolve_problems(self, path: str) -> None:
-        self.session.execute(
-            update(IngestProblem)
-            .where(IngestProblem.path == path, IngestProblem.resolved.is_(False))
-            .values(resolved=True)
-        )
+        """Problems recorded earlier for a path that now ingests are resolved (in
+        :meth:`finish`, one statement per batch)."""
+        self._resolved_paths.append(path)
+
+    def finish(self) -> None:
+        """End of the batch: resolve old problems of the files that went in, flush."""
+        paths = self._resolved_paths
+        for start in range(0, len(paths), 500):
+            self.session.execute(
+                update(IngestProblem)
+                .where(
+                    IngestProblem.path.in_(paths[start : start + 500]),
+                    IngestProblem.resolved.is_(False),
+                )
+                .values(resolved=True)
+            )
+        self._resolved_paths = []
+        self.session.flush()
 
     def _outcome(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1024 * 1024
@@ -35,6 +36,15 @@ def thumb_relpath(sha256: str) -> str:
     return f"thumbs/{sha256[:2]}/{sha256}.webp"
 
 
+@dataclass
+class Incoming:
+    """A file copied into ``objects/`` under a temporary name, with its hash."""
+
+    sha256: str
+    size: int
+    temp: Path
+
+
 class ContentStore:
     """The library's ``objects/`` and ``thumbs/`` folders."""
 
@@ -50,26 +60,47 @@ class ContentStore:
     def has_object(self, sha256: str, extension: str) -> bool:
         return self.object_path(sha256, extension).is_file()
 
-    def put(self, source: Path, sha256: str, extension: str) -> Path:
-        """Copy ``source`` in (once); verify the copy's hash so a file changing mid-copy is
-        never stored under the wrong name. Returns the object's path."""
-        target = self.object_path(sha256, extension)
-        if target.is_file():
-            return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
-        tmp = Path(tmp_name)
+    def receive(self, source: Path) -> Incoming:
+        """Copy ``source`` to a temporary name in ``objects/`` while hashing it: the file is
+        read once. :meth:`commit` moves it into place; :meth:`discard` drops it."""
+        incoming_dir = self.root / "objects"
+        incoming_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=incoming_dir)
+        digest = hashlib.sha256()
+        size = 0
         try:
-            digest = hashlib.sha256()
             with os.fdopen(fd, "wb") as out, source.open("rb") as src:
                 while chunk := src.read(CHUNK):
                     digest.update(chunk)
                     out.write(chunk)
-            if digest.hexdigest() != sha256:
-                raise OSError("the file changed while it was being copied; it will be retried")
-            os.chmod(tmp, 0o444)
-            os.replace(tmp, target)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+                    size += len(chunk)
+        except BaseException:
+            os.unlink(tmp_name)
+            raise
+        return Incoming(digest.hexdigest(), size, Path(tmp_name))
+
+    def receive_bytes(self, data: bytes) -> Incoming:
+        """Like :meth:`receive` for content already in memory (hash it, write it)."""
+        incoming_dir = self.root / "objects"
+        incoming_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=incoming_dir)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+        except BaseException:
+            os.unlink(tmp_name)
+            raise
+        return Incoming(hashlib.sha256(data).hexdigest(), len(data), Path(tmp_name))
+
+    def commit(self, incoming: Incoming, extension: str) -> Path:
+        target = self.object_path(incoming.sha256, extension)
+        if target.is_file():
+            self.discard(incoming)
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(incoming.temp, 0o444)
+        os.replace(incoming.temp, target)
         return target
+
+    def discard(self, incoming: Incoming) -> None:
+        incoming.temp.unlink(missing_ok=True)

@@ -605,7 +605,7 @@ def rematch(library: Library, asset_ids: Sequence[int] | None = None) -> Rematch
                 continue
             outcome = writer.rematch(asset)
             (report.waiting if outcome.outcome == oc.UNMATCHED else report.linked).append(outcome)
-        session.flush()
+        writer.finish()
         product_ids = touch_assets(session, writer.asset_ids)
         product_ids |= touch_products(session, writer.product_ids - product_ids)
     if report.linked:
