@@ -173,9 +173,17 @@ def import_products(library: Library) -> str:
     )
 
 
+def add_photos(library: Library) -> str:
+    """Product photos drawn at run time and ingested through the rules (assets area)."""
+    from pimdesk.assets.demo_photos import add_demo_photos
+
+    return add_demo_photos(library)
+
+
 DEMO_STEPS: list[DemoStep] = [
     ("reference data", setup_reference_data),
     ("products", import_products),
+    ("photos", add_photos),
 ]
 
 
