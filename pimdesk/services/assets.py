@@ -642,6 +642,56 @@ def counts(library: Library) -> dict[str, int]:
         }
 
 
+def status(library: Library) -> dict[str, int]:
+    """The assets section of ``pimdesk status`` (services.status.STATUS_PROVIDERS)."""
+    return counts(library)
+
+
+def search_assets(library: Library, text: str, limit: int) -> list[Any]:
+    """Assets whose title (file name) or tag contains ``text`` (search everywhere)."""
+    from pimdesk.services.search import SearchResult
+
+    needle = text.strip().lower()
+    if not needle:
+        return []
+    with library.session() as session:
+        by_title = func.lower(Asset.title).contains(needle, autoescape=True)
+        by_tag = Asset.tags.any(func.lower(Tag.name).contains(needle, autoescape=True))
+        found = session.scalars(
+            select(Asset)
+            .where(or_(by_title, by_tag))
+            .order_by(Asset.id)
+            .limit(limit)
+            .options(
+                selectinload(Asset.versions),
+                selectinload(Asset.links),
+                selectinload(Asset.tags),
+                selectinload(Asset.rights),
+            )
+        ).all()
+        names = _names(session, found)
+        results = []
+        for asset in found:
+            summary = _summary(session, library, asset, names)
+            title_hit = needle in asset.title.lower()
+            results.append(
+                SearchResult(
+                    kind="asset",
+                    id=asset.id,
+                    title=asset.title,
+                    score=1.0 if title_hit else 0.5,
+                    matched="title" if title_hit else "tag",
+                    snippet=", ".join(f"{k.sku or k.model} {k.role}" for k in summary.links),
+                    extra={
+                        "thumbnail": summary.thumbnail,
+                        "inbox": summary.inbox_reason,
+                        "tags": summary.tags,
+                    },
+                )
+            )
+    return results
+
+
 # -- wiring ---------------------------------------------------------------------------------
 
 

@@ -66,6 +66,15 @@ def search_catalog_products(library: Library, text: str, limit: int) -> list[Sea
 SEARCH_PROVIDERS: list[SearchProvider] = [search_catalog_products]
 
 
+def _search_assets(library: Library, text: str, limit: int) -> list[SearchResult]:
+    from pimdesk.services.assets import search_assets
+
+    return search_assets(library, text, limit)
+
+
+SEARCH_PROVIDERS.append(_search_assets)
+
+
 def search(library: Library, text: str, limit: int = 50) -> list[SearchResult]:
     """Everything matching ``text``: each provider's results in turn, up to ``limit`` each.
 

@@ -146,7 +146,14 @@ def completeness_summary(library: Library) -> list[dict[str, Any]]:
     ]
 
 
+def _assets_status(library: Library) -> dict[str, Any]:
+    from pimdesk.services.assets import status
+
+    return dict(status(library))
+
+
 STATUS_PROVIDERS: list[StatusProvider] = [("catalog", catalog_status)]
+STATUS_PROVIDERS.append(("assets", _assets_status))
 
 
 def library_status(library: Library) -> dict[str, Any]:

@@ -339,3 +339,23 @@ def test_a_file_named_by_a_product_model_code_shows_on_every_variant(
     assert report.files[0].outcome == "new_asset"
     assert len(report.product_ids) == 2  # both variants' listings changed
     assert _shown(library, "TEE-RED") == _shown(library, "TEE-BLUE") == [report.files[0].asset_id]
+
+
+def test_status_and_search_include_assets(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    from pimdesk.services.search import search
+    from pimdesk.services.status import library_status
+
+    asset_id = _one(library, shoot, place, add_products)
+    place("products/mg02-bk-0.jpg", "stray.jpg")
+    ingest_paths(library, [shoot])
+    (shoot / "broken.jpg").write_bytes(b"")
+    ingest_paths(library, [shoot])
+    assets.tag_asset(library, asset_id, add=["hero"])
+    section = library_status(library)["assets"]
+    assert (section["assets"], section["inbox"], section["problems"]) == (2, 1, 1)
+    found = [(r.kind, r.id) for r in search(library, "HERO") if r.kind == "asset"]
+    assert found == [("asset", asset_id)]
+    assert [r.title for r in search(library, "stray") if r.kind == "asset"] == ["stray"]
+    assert [r for r in search(library, "%_") if r.kind == "asset"] == []
