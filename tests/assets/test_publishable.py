@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pimdesk.assets.publishable import publishable_images
+from pimdesk.assets.publishable import publishable_images, publishable_images_many
 from pimdesk.catalog.models import (
     Asset,
     AssetLink,
@@ -139,6 +139,12 @@ def test_parent_model_images_are_included_and_the_variant_wins_its_slot(
             ("main", own_main.id),
             ("back", model_back.id),
         ]
+        sibling = _product(s, "TEE-BLUE", parent_id=model.id)
+        many = publishable_images_many(s, [pid, sibling], "ecommerce", NOW)
+        assert many == {
+            pid: images,
+            sibling: publishable_images(s, sibling, "ecommerce", NOW),
+        }
 
 
 dates = st.datetimes(
@@ -168,4 +174,7 @@ def test_never_expired_or_not_yet_valid(
         assert shown == ([asset.id] if allowed else [])
         for image in publishable_images(s, pid, "ecommerce", at):
             assert image.expires_at is None or image.expires_at > at
+        assert publishable_images_many(s, [pid], "ecommerce", at) == {
+            pid: publishable_images(s, pid, "ecommerce", at)
+        }
         s.rollback()
