@@ -85,3 +85,30 @@ def test_unmatched_and_unknown_sku_wait_in_the_inbox_with_the_reason(
     with library.session() as s:
         assert all(a.inbox_reason for a in s.scalars(select(Asset)))
         assert s.scalars(select(Product)).all() == []
+
+
+def _mp4_bytes(brand: bytes) -> bytes:
+    ftyp = b"ftyp" + brand + b"\x00\x00\x02\x00" + brand + b"mp41"
+    box = len(ftyp).to_bytes(4, "big") + ftyp
+    mdat = b"mdat" + bytes(256)
+    return box + (len(mdat) + 4).to_bytes(4, "big") + mdat
+
+
+def test_pdf_manual_and_videos_are_stored_and_linked_without_pixel_work(
+    library: Library, shoot: Path, add_products
+) -> None:
+    from PIL import Image
+
+    ids = add_products(library, "WB-750")
+    Image.new("RGB", (300, 400), "white").save(shoot / "WB-750_manual_1.pdf", "PDF")
+    (shoot / "WB-750_video_1.mp4").write_bytes(_mp4_bytes(b"isom"))
+    (shoot / "WB-750_video_2.mov").write_bytes(_mp4_bytes(b"qt  "))
+    report = ingest_paths(library, [shoot])
+    assert report.summary()["new_asset"] == 3
+    with library.session() as s:
+        kinds = {(a.kind, a.versions[0].format) for a in s.scalars(select(Asset)).all()}
+        assert kinds == {("document", "PDF"), ("video", "MP4"), ("video", "MOV")}
+        for version in s.scalars(select(AssetVersion)):
+            thumb = library.root / f"thumbs/{version.sha256[:2]}/{version.sha256}.webp"
+            assert Image.open(thumb).size[0] > 0
+        assert publishable_images(s, ids["WB-750"], "ecommerce") == []  # images only

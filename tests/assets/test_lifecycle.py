@@ -359,3 +359,23 @@ def test_status_and_search_include_assets(
     assert found == [("asset", asset_id)]
     assert [r.title for r in search(library, "stray") if r.kind == "asset"] == ["stray"]
     assert [r for r in search(library, "%_") if r.kind == "asset"] == []
+
+
+def test_rule_options_unknown_sku_create_and_strict(library: Library, shoot: Path, place) -> None:
+    from pimdesk.services.rules import add_rule
+
+    add_rule(
+        library, "drafts", "NEW_{sku}_{role}.{ext}", options={"unknown_sku": "create"}, position=1
+    )
+    add_rule(library, "strict", "STRICT_{sku}.{ext}", options={"strict": True}, position=1)
+    place("products/mg01-bk-0.jpg", "NEW_FRESH-1_front.jpg")
+    place("products/mg02-bk-0.jpg", "STRICT_NOPE-1.jpg")
+    report = ingest_paths(library, [shoot])
+    by_name = {Path(f.path).name: f for f in report.files}
+    created = by_name["NEW_FRESH-1_front.jpg"]
+    assert (created.outcome, created.sku, created.role) == ("new_asset", "FRESH-1", "front")
+    with library.session() as s:
+        product = s.scalars(select(Product).where(Product.sku == "FRESH-1")).one()
+        assert product.enabled is False  # a draft product, to be completed
+    assert by_name["STRICT_NOPE-1.jpg"].outcome == "problem"
+    assert "STRICT_NOPE-1.jpg" in {Path(p.path).name for p in assets.problems(library)}
