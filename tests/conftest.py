@@ -7,6 +7,7 @@ every test that takes ``any_library`` runs on both engines, each in a database o
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,12 +38,22 @@ def library(tmp_path: Path) -> Iterator[Library]:
 def _pg_database() -> Iterator[str]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
 
     admin_url = make_url(PG_URL)
     name = f"pimdesk_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    # CREATE DATABASE copies template1 and fails while another session (a parallel test run)
+    # is copying it too; that is contention, not a failure of the code under test.
+    for attempt in range(20):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            break
+        except OperationalError as exc:
+            if "being accessed by other users" not in str(exc) or attempt == 19:
+                raise
+            time.sleep(0.1 * (attempt + 1))
     try:
         yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
