@@ -139,7 +139,7 @@ def find_candidates(session: Session, setup: ChannelSetup) -> Candidates:
 
 
 def find_candidates_fast(session: Session, setup: ChannelSetup) -> Candidates:
-    """:func:`find_candidates` without loading the whole catalog: three indexed queries that
+    """:func:`find_candidates` without loading the whole catalog: two indexed queries that
     return only the candidates (what the waiting list needs). ``live`` and ``published``
     then hold the candidates alone. Channels limited to a category tree take the full path.
     """
@@ -156,25 +156,27 @@ def find_candidates_fast(session: Session, setup: ChannelSetup) -> Candidates:
             Product.id,
             Product.sku,
             Product.revision,
+            PublishedListing.product_id,
             PublishedListing.sku,
             PublishedListing.revision,
             PublishedListing.fingerprint,
         )
-        .join(PublishedListing, joined)
-        .where(Product.enabled.is_(True), Product.revision > PublishedListing.revision)
-    )
-    for pid, sku, rev, psku, prev, fp in rows:
-        live[pid] = LiveProduct(pid, sku, rev)
-        published[pid] = PublishedRow(pid, psku, prev, fp)
-        result.changed.append(pid)
-    rows = session.execute(
-        select(Product.id, Product.sku, Product.revision)
         .outerjoin(PublishedListing, joined)
-        .where(Product.enabled.is_(True), PublishedListing.product_id.is_(None))
+        .where(
+            Product.enabled.is_(True),
+            or_(
+                PublishedListing.product_id.is_(None),
+                Product.revision > PublishedListing.revision,
+            ),
+        )
     )
-    for pid, sku, rev in rows:
+    for pid, sku, rev, published_id, psku, prev, fp in rows:
         live[pid] = LiveProduct(pid, sku, rev)
-        result.never.append(pid)
+        if published_id is None:
+            result.never.append(pid)
+        else:
+            published[pid] = PublishedRow(pid, psku, prev, fp)
+            result.changed.append(pid)
     rows = session.execute(
         select(
             PublishedListing.product_id,
