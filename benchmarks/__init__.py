@@ -5,4 +5,4 @@ flag for a small run, prints what it measured and the limit measured in the same
 has its results recorded in ``benchmarks/RESULTS.md``. Add yours to the list.
 """
 
-BENCHMARKS: list[str] = ["catalog", "rules", "publish", "drop_to_live", "watch_drop"]
+BENCHMARKS: list[str] = ["catalog", "rules", "publish", "drop_to_live", "watch_drop", "gui_scale"]

@@ -25,6 +25,7 @@ from pimdesk.library import Library
 log = logging.getLogger(__name__)
 
 LOCK_PURPOSE = "the pimdesk window"
+SWITCH_INTERVAL = 0.0005  # seconds (Python's default is 0.005)
 
 
 def log_file() -> Path:
@@ -56,6 +57,9 @@ def create_application(argv: list[str] | None = None, scheme: str = "system") ->
         QCoreApplication.setApplicationName("pimdesk")
         app = QApplication(argv if argv is not None else sys.argv[:1])
     assert isinstance(app, QApplication)
+    # Workers run Python too; a short GIL switch interval lets the UI thread (which calls
+    # into Python for every cell it paints) take its turn within half a millisecond.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     app.setApplicationVersion(__version__)
     app.setApplicationDisplayName("pimdesk")
     apply_scheme(app, scheme)

@@ -36,6 +36,7 @@ from pimdesk.channels.api import SettingSpec
 from pimdesk.channels.registry import registry_for
 from pimdesk.events import Change
 from pimdesk.gui.context import GuiContext
+from pimdesk.gui.products_model import completeness_colour
 from pimdesk.gui.screen import Screen
 from pimdesk.gui.workers import Job
 from pimdesk.library import Library
@@ -286,9 +287,12 @@ class ChannelsScreen(Screen):
             ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if state.state == "blocked":
-                    item.setForeground(Qt.GlobalColor.red)
+                item.setToolTip(text)
+                if state.state == "blocked" and col == 1:
+                    item.setForeground(completeness_colour(0))
                 self.states.setItem(number, col, item)
+        self.states.resizeColumnToContents(0)
+        self.states.resizeColumnToContents(1)
         self.runs.setRowCount(len(view.runs))
         for number, run in enumerate(view.runs):
             cells = [

@@ -208,9 +208,12 @@ class ProductsScreen(Screen):
             widget.setVisible(not empty)
 
     def _size_columns(self) -> None:
-        self.table.setColumnWidth(COL_THUMB, _px(56))
-        self.table.setColumnWidth(COL_SKU, _px(140))
-        self.table.setColumnWidth(COL_SKU + 1, _px(280))
+        widths = {COL_THUMB: 56, COL_SKU: 150, COL_SKU + 1: 260, COL_SKU + 2: 90, COL_SKU + 3: 120}
+        for column, width in widths.items():
+            self.table.setColumnWidth(column, _px(width))
+        self.table.setColumnWidth(COL_SKU + 4, _px(70))  # enabled
+        for column in range(COL_SKU + 5, self.model.columnCount() - 1):  # channels
+            self.table.setColumnWidth(column, _px(max(84, 9 * len(self.model.headers()[column]))))
 
     def affected_by(self, change: Change) -> bool:
         return super().affected_by(change) or bool(change.product_ids)

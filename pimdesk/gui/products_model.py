@@ -70,11 +70,18 @@ FIXED_HEADERS = ["", "SKU", "Name", "Family", "Model", "Enabled"]
 
 
 def completeness_colour(percent: int) -> QColor:
+    """Green / amber / red, lighter on a dark palette so they stay readable."""
+    from PySide6.QtGui import QGuiApplication, QPalette
+
+    app = QGuiApplication.instance()
+    dark = False
+    if isinstance(app, QGuiApplication):
+        dark = app.palette().color(QPalette.ColorRole.Base).lightness() < 128
     if percent >= 100:
-        return QColor("#2e8540")
+        return QColor("#6cc070" if dark else "#2e7d32")
     if percent >= 50:
-        return QColor("#b7791f")
-    return QColor("#c53030")
+        return QColor("#e0a33a" if dark else "#a86400")
+    return QColor("#ff6b6b" if dark else "#c53030")
 
 
 class ProductTableModel(QAbstractTableModel):
