@@ -308,7 +308,7 @@ def child_import(root: str, csv_path: str, profile: str | None) -> None:
     from pimdesk.services.imports import import_file
 
     with Library.open(Path(root)) as library:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         if profile:
             import cProfile
 
@@ -318,10 +318,12 @@ def child_import(root: str, csv_path: str, profile: str | None) -> None:
         else:
             report = import_file(library, csv_path, format="akeneo")
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - started_cpu
     print(
         json.dumps(
             {
                 "seconds": seconds,
+                "cpu_seconds": cpu,
                 "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "created": report.created,
                 "models_created": report.models_created,
@@ -348,7 +350,7 @@ def child_limit(db: str, csv_path: str) -> None:
     """The floor: read the same CSV, one JSON document per row, executemany, same FTS rows."""
     from pimdesk.catalog import search
 
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -414,6 +416,7 @@ def child_limit(db: str, csv_path: str) -> None:
         json.dumps(
             {
                 "seconds": seconds,
+                "cpu_seconds": time.process_time() - started_cpu,
                 "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "rows": len(products) + len(models),
             }
@@ -498,10 +501,16 @@ def measure_export(root: Path, out: Path) -> dict[str, Any]:
     from pimdesk.services.exports import export_file
 
     with Library.open(root) as library:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         report = export_file(library, out)
         seconds = time.perf_counter() - started
-    return {"seconds": seconds, "products": report.products, "models": report.models}
+        cpu = time.process_time() - started_cpu
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "products": report.products,
+        "models": report.models,
+    }
 
 
 def machine() -> str:
@@ -555,15 +564,17 @@ def main() -> None:
     os.environ.pop("PIMDESK_BENCH_PROFILE", None)
     limit = _child("--child-limit", str(work / "limit.sqlite"), str(data.path))
     ratio = imported["seconds"] / limit["seconds"]
+    cpu_ratio = imported["cpu_seconds"] / limit["cpu_seconds"]
     print(
-        f"import: {imported['seconds']:.1f} s ({imported['created']:,} products, "
-        f"{imported['models_created']:,} models, {imported['rejected']} rejected); "
-        f"peak RSS {imported['maxrss_mib']:.0f} MiB (target <= {TARGET_PEAK_MIB:.0f})"
+        f"import: {imported['seconds']:.1f} s, CPU {imported['cpu_seconds']:.1f} s "
+        f"({imported['created']:,} products, {imported['models_created']:,} models, "
+        f"{imported['rejected']} rejected); peak RSS {imported['maxrss_mib']:.0f} MiB "
+        f"(target <= {TARGET_PEAK_MIB:.0f})"
     )
     print(
-        f"limit:  {limit['seconds']:.1f} s (sqlite3 executemany + FTS5, peak RSS "
-        f"{limit['maxrss_mib']:.0f} MiB); ratio import/limit {ratio:.1f}x "
-        f"(target <= {TARGET_RATIO:.0f}x)"
+        f"limit:  {limit['seconds']:.1f} s, CPU {limit['cpu_seconds']:.1f} s (sqlite3 "
+        f"executemany + FTS5, peak RSS {limit['maxrss_mib']:.0f} MiB); ratio import/limit "
+        f"{ratio:.1f}x wall, {cpu_ratio:.1f}x CPU (target <= {TARGET_RATIO:.0f}x)"
     )
     queries = make_queries(data, random.Random(11))
     found = measure_search(root, queries)
@@ -575,7 +586,8 @@ def main() -> None:
     )
     exported = measure_export(root, work / "export.csv")
     print(
-        f"export: {exported['seconds']:.1f} s ({exported['products']:,} products, "
+        f"export: {exported['seconds']:.1f} s, CPU {exported['cpu_seconds']:.1f} s "
+        f"({exported['products']:,} products, "
         f"{exported['models']:,} models; target <= {TARGET_EXPORT_S:.0f} s)"
     )
     verdicts = {
