@@ -9,9 +9,11 @@ cancel, and place images through :class:`~pimdesk.channels.output.OutputFolder`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import threading
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pimdesk.channels.api import (
     CancelToken,
@@ -32,11 +34,57 @@ from pimdesk.channels.output import (
     url_for,
 )
 
+T = TypeVar("T")
+
+
+class ListingMemo:
+    """Results computed from listing objects, kept from one publish to the next.
+
+    A feed is a full replacement, so every publish regenerates every row; but in a running
+    watcher or GUI the publishing service hands over the *same* Listing objects for products
+    that did not change (its listing cache). Keyed by object identity (the entry holds the
+    listing, so the id cannot be reused while it is kept) plus whatever else the result
+    depends on, a result is reused only for that very object. Only pure functions of the
+    listing and the exporter's settings may be memoised. :meth:`rotate` after each publish
+    drops what the last publish did not use.
+    """
+
+    def __init__(self) -> None:
+        self._previous: dict[Hashable, tuple[Listing, Any]] = {}
+        self._current: dict[Hashable, tuple[Listing, Any]] = {}
+
+    def get(self, kind: str, listing: Listing, extra: Hashable, compute: Callable[[], T]) -> T:
+        key = (kind, id(listing), extra)
+        hit = self._current.get(key) or self._previous.get(key)
+        if hit is not None and hit[0] is listing:
+            self._current[key] = hit
+            return hit[1]  # type: ignore[no-any-return]
+        value = compute()
+        self._current[key] = (listing, value)
+        return value
+
+    def rotate(self) -> None:
+        self._previous, self._current = self._current, {}
+
+
+_MEMOS: dict[tuple[str, str], ListingMemo] = {}
+_MEMOS_LOCK = threading.Lock()
+
 
 class FileExporter(Exporter):
     """Base of exporters that write files into the ``output`` folder."""
 
     _sources: dict[str, str | None] | None = None
+    _memo: ListingMemo | None = None
+
+    @property
+    def memo(self) -> ListingMemo:
+        """This exporter's memo, shared by every instance with the same name and settings."""
+        if self._memo is None:
+            key = (self.name, json.dumps(self.settings, sort_keys=True, default=str))
+            with _MEMOS_LOCK:
+                self._memo = _MEMOS.setdefault(key, ListingMemo())
+        return self._memo
 
     def _get(self, listing: Listing, name: str) -> Any:
         """The channel field ``name`` of ``listing`` (see :func:`_common.field`)."""

@@ -246,7 +246,11 @@ class ShopifyCsvExporter(FileExporter):
                         )
                     )
                 seen.setdefault(combo, listing.sku)
-                issues.extend(self._listing_issues(listing))
+                issues.extend(
+                    self.memo.get(
+                        "issues", listing, None, lambda i=listing: self._listing_issues(i)
+                    )
+                )
         return issues
 
     def _listing_issues(self, listing: Listing) -> list[Issue]:
@@ -381,9 +385,24 @@ class ShopifyCsvExporter(FileExporter):
             for number, listing in enumerate(group.variants):
                 own = main_image(listing)
                 url = urls.get(own.version_id, "") if own is not None else ""
-                values = self._variant_row(listing, group, url)
+                shape = (group.is_simple, tuple(group.axis_codes))
+                values = dict(
+                    self.memo.get(
+                        "variant",
+                        listing,
+                        (url, shape),
+                        lambda i=listing, u=url, g=group: self._variant_row(i, g, u),
+                    )
+                )
                 if number == 0:
-                    values.update(self._product_fields(group, handle))
+                    values.update(
+                        self.memo.get(
+                            "product",
+                            listing,
+                            (handle, shape),
+                            lambda h=handle, g=group: self._product_fields(g, h),
+                        )
+                    )
                 row_dicts.append(values)
             for position, image in enumerate(images, start=1):
                 if position > len(row_dicts):
@@ -439,6 +458,7 @@ class ShopifyCsvExporter(FileExporter):
         out.add_document(file_name, data)
         self.check_cancel(cancel)
         result.files = out.commit(cancel)
+        self.memo.rotate()
         legacy = self.header_set == "legacy"
         sku_col = header.index("Variant SKU" if legacy else "SKU")
         handle_col = header.index("Handle" if legacy else "URL handle")
