@@ -90,7 +90,11 @@ def _echo_status(status: dict[str, Any]) -> None:
             continue
         click.echo(f"{section}:")
         for key, value in data.items():
-            click.echo(f"  {key}: {value}")
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                for item in value:  # one line per row (e.g. per channel), not a Python repr
+                    click.echo("  " + ", ".join(f"{k}={v}" for k, v in item.items()))
+            else:
+                click.echo(f"  {key}: {value}")
 
 
 @click.command("backup")
