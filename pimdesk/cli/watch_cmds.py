@@ -386,6 +386,8 @@ def watch_remove(app: AppContext, path: str) -> None:
 
 
 def register(cli: click.Group) -> None:
-    """Add this area's commands to the main group."""
+    """Add this area's commands to the main group (and the watch section of `status`)."""
+    import pimdesk.services.watch  # noqa: F401  (registers its status provider)
+
     cli.add_command(rules)
     cli.add_command(watch)

@@ -338,3 +338,25 @@ def flag_missing(
     if not gone:
         return [], []
     return gone, mark_missing_at_source(library, [Path(p) for p in gone])
+
+
+def watch_status(library: Library) -> dict[str, Any]:
+    """The ``watch`` section of ``pimdesk status``: the folders and whether a watcher runs."""
+    found = list_folders(library)
+    scans = [f.last_scan_at for f in found if f.last_scan_at is not None]
+    return {
+        "folders": len(found),
+        "watcher_running": watcher_running(library),
+        "offline": [f.path for f in found if f.state == "offline"],
+        "last_scan_at": max(scans).isoformat() if scans else None,
+    }
+
+
+def _register_status() -> None:
+    from pimdesk.services.status import STATUS_PROVIDERS
+
+    if all(name != "watch" for name, _ in STATUS_PROVIDERS):
+        STATUS_PROVIDERS.append(("watch", watch_status))
+
+
+_register_status()

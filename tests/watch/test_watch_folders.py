@@ -242,3 +242,19 @@ def test_watch_list_reconcile_and_missing_on_each_engine(
     again = watch_service.reconcile(any_library, info)
     assert again.missing_paths == [str(photo)] and len(again.missing_asset_ids) == 1
     assert watch_service.list_folders(any_library)[0].state == "idle"
+
+
+def test_status_has_a_watch_section(library: Library, tmp_path: Path) -> None:
+    from pimdesk.services.status import library_status
+
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    watch_service.add_folder(library, shots)
+    shutil.rmtree(shots)
+    section = library_status(library)["watch"]
+    assert section == {
+        "folders": 1,
+        "watcher_running": False,
+        "offline": [str(shots.resolve())],
+        "last_scan_at": None,
+    }
