@@ -382,7 +382,12 @@ def create_search_table(executor: Executor) -> None:
             )
         )
         executor.execute(
-            text(f"CREATE INDEX ix_product_search_document ON {SEARCH_TABLE} USING GIN (document)")
+            # fastupdate off: a bulk import would otherwise leave its rows in the GIN pending
+            # list, which every search scans linearly until a VACUUM merges it (10x slower).
+            text(
+                f"CREATE INDEX ix_product_search_document ON {SEARCH_TABLE} "
+                "USING GIN (document) WITH (fastupdate = off)"
+            )
         )
     else:
         executor.execute(
@@ -584,6 +589,9 @@ def _search_pg(session: Executor, tokens: Sequence[str], limit: int) -> list[Any
         return []
     words = [w for t in tokens for w in lexemes(t)]
     columns = "product_id, sku, labels, name, body"
+    # The planner cannot estimate prefix and weight-restricted tsqueries, and with a LIMIT it
+    # picks a sequential scan that reads the whole table when few rows match: use the index.
+    session.execute(text("SET LOCAL enable_seqscan = off"))
     exact = session.execute(
         text(
             f"SELECT {columns}, 1.0 FROM {SEARCH_TABLE} "
