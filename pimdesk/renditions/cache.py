@@ -9,6 +9,7 @@ built without reopening images. The folder is safe to delete: everything is made
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 from collections.abc import Iterable
@@ -95,6 +96,7 @@ class RenditionCache:
                 result[sha] = RenditionFile(sha, path, row.width, row.height, row.size)
             else:
                 missing.append(source)
+        new_rows: list[dict[str, Any]] = []
         for sha, width, height, size, error in self._render(profile, missing):
             path = self.path_for(profile, sha)
             if error is not None:
@@ -103,19 +105,21 @@ class RenditionCache:
             result[sha] = RenditionFile(sha, path, width, height, size)
             row = known.get(sha)
             if row is None:
-                session.add(
-                    Rendition(
-                        sha256=sha,
-                        profile_hash=profile_hash,
-                        profile=profile.name,
-                        extension=profile.extension,
-                        width=width,
-                        height=height,
-                        size=size,
-                    )
+                new_rows.append(
+                    {
+                        "sha256": sha,
+                        "profile_hash": profile_hash,
+                        "profile": profile.name,
+                        "extension": profile.extension,
+                        "width": width,
+                        "height": height,
+                        "size": size,
+                    }
                 )
             else:
                 row.width, row.height, row.size = width, height, size
+        if new_rows:
+            _insert_ignoring_duplicates(session, new_rows)
         return result
 
     def _render(
@@ -133,6 +137,25 @@ class RenditionCache:
             return list(
                 pool.map(render_job, jobs, chunksize=max(1, len(jobs) // (self.workers * 8)))
             )
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Index rows for new renditions. Another process (the watcher and a CLI publish) may
+    have rendered the same file a moment ago: the same key means the same bytes, so a
+    duplicate is skipped rather than failing the publish."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:  # pragma: no cover - the two engines pimdesk supports
+        session.add_all([Rendition(**row) for row in rows])
+        return
+    now = dt.datetime.now(dt.UTC)
+    statement = dialect_insert(Rendition).on_conflict_do_nothing(
+        index_elements=["sha256", "profile_hash"]
+    )
+    session.execute(statement, [{**row, "created_at": now} for row in rows])
 
 
 def _pool(workers: int) -> Executor:

@@ -63,3 +63,34 @@ def test_many_renditions_in_parallel_and_bad_files_reported(
         with Image.open(made.path) as im:
             assert im.size == (made.width, made.height)
     assert not list(library.renditions_dir.rglob(".tmp-*"))
+
+
+def test_a_rendition_indexed_by_another_process_meanwhile_is_not_an_error(
+    any_library: Library, tmp_path: Path
+) -> None:
+    """The watcher and a CLI publish may render the same photo for the same profile."""
+    profile = get_profile("storefront")
+    a = source(make_photo(tmp_path / "a.jpg", (900, 700)))
+    first = RenditionCache(any_library.renditions_dir)
+    with any_library.session() as s:
+        first.ensure(s, profile, [a])
+    first.path_for(profile, a.sha256).unlink()  # this process thinks it must render again
+    with any_library.session() as s:
+        made = RenditionCache(any_library.renditions_dir).ensure(s, profile, [a])[a.sha256]
+        from pimdesk.renditions.cache import _insert_ignoring_duplicates
+
+        _insert_ignoring_duplicates(
+            s,
+            [
+                {
+                    "sha256": a.sha256,
+                    "profile_hash": profile.content_hash(),
+                    "profile": profile.name,
+                    "extension": "jpg",
+                    "width": made.width,
+                    "height": made.height,
+                    "size": made.size,
+                }
+            ],
+        )
+    assert made.path.exists() and made.error is None
