@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 from pimdesk.catalog.context import CatalogContext
 from pimdesk.catalog.edits import Cell
-from pimdesk.catalog.validation import validate_value
 from pimdesk.errors import RowError, ValidationError
 from pimdesk.importexport.columns import (
     PROPERTY_COLUMNS,
@@ -169,4 +168,4 @@ def _cell(cells: list[str], index: int | None) -> str:
     return cells[index]
 
 
-__all__ = ["AkeneoParser", "split_list", "validate_value"]
+__all__ = ["AkeneoParser", "split_list"]

@@ -10,7 +10,7 @@ raises :class:`ImportFailed` and the caller's transaction rolls everything back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,6 @@ from pimdesk.catalog.models import (
     ALL_CHANNELS,
     ALL_LOCALES,
     Category,
-    Family,
     Product,
     ProductModel,
     Tag,
@@ -894,15 +893,4 @@ def run(
     return importer
 
 
-def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-__all__ = ["Family", "ImportReport", "Importer", "apply_needs", "run"]
+__all__ = ["ImportReport", "Importer", "apply_needs", "run"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -313,3 +314,16 @@ def test_a_failed_import_can_still_write_its_rejects(shop: Library, tmp_path: Pa
     assert_unchanged(shop)
     rows = list(csv.reader(rejects.open(encoding="utf-8")))
     assert rows[1][0] == "A-2" and "column 'stock'" in rows[1][-1]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_cli_exits_1_with_one_line_naming_row_and_column(tmp_path: Path, case: str) -> None:
+    text, pattern = CASES[case]
+    path = write(tmp_path, text)
+    lib = str(tmp_path / "lib")
+    result = CliRunner().invoke(cli, ["--library", lib, "import", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert re.search(pattern, result.stderr)
+    listed = CliRunner().invoke(cli, ["--library", lib, "products", "list", "--json"])
+    assert json.loads(listed.output) == []
