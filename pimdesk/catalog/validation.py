@@ -57,6 +57,10 @@ _FALSE = {"0", "false", "no", "n", "off"}
 
 def unit_code(metric_family: str, unit: object, *, field: str) -> str:
     """The canonical unit code for ``unit`` in the family, or ValidationError listing them."""
+    if type(unit) is str:
+        known = _known_unit(metric_family, unit)
+        if known is not None:
+            return known
     units = UNITS.get(metric_family)
     if units is None:
         raise ValidationError(f"unknown metric family {metric_family!r}", where=field)
@@ -71,6 +75,19 @@ def unit_code(metric_family: str, unit: object, *, field: str) -> str:
         f"unit {text!r} is not a {metric_family} unit (use one of {', '.join(units)})",
         where=field,
     )
+
+
+@functools.lru_cache(maxsize=512)
+def _known_unit(metric_family: str, unit: str) -> str | None:
+    units = UNITS.get(metric_family, {})
+    text = unit.strip()
+    if text.upper() in units:
+        return text.upper()
+    lowered = text.lower()
+    for code, spellings in units.items():
+        if lowered in spellings:
+            return code
+    return None
 
 
 def validate_identifier(value: object, *, field: str = "sku") -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# first characters that may need escaping (a quick filter before escape_cell)
+RISKY = frozenset((*TRIGGERS, "'"))
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 

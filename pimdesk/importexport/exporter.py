@@ -34,7 +34,7 @@ from pimdesk.catalog.models import (
 )
 from pimdesk.catalog.values import channel_key, locale_key
 from pimdesk.importexport.columns import UNIT_PART, VALUE_PART, column_name
-from pimdesk.importexport.escaping import escape_cell
+from pimdesk.importexport.escaping import RISKY, escape_cell
 
 PROPERTY_HEADERS = [
     "sku",
@@ -270,14 +270,14 @@ def export_catalog(
             sheet = workbook.create_sheet("products")
             sheet.append(headers)
             for row in _rows(session, context, columns, report, progress):
-                sheet.append([escape_cell(c) for c in row])
+                sheet.append([escape_cell(c) if c[:1] in RISKY else c for c in row])
             workbook.save(tmp)
         else:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 writer = csv.writer(handle, lineterminator="\n")
                 writer.writerow(headers)
                 for row in _rows(session, context, columns, report, progress):
-                    writer.writerow([escape_cell(c) for c in row])
+                    writer.writerow([escape_cell(c) if c[:1] in RISKY else c for c in row])
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
