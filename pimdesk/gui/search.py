@@ -46,6 +46,25 @@ def find(library: Library, text: str, limit: int = LIMIT) -> list[Hit]:
             hits.append(Hit("product", result.sku, result.sku, result.title))
         elif result.kind == "asset":
             hits.append(Hit("asset", result.id, result.title, result.snippet))
+    if not any(h.kind == "asset" for h in hits):  # no asset provider in the search service
+        hits.extend(find_assets(library, text, max(3, limit - len(hits))))
+    return hits
+
+
+def find_assets(library: Library, text: str, limit: int) -> list[Hit]:
+    """Assets whose file name contains ``text`` or that carry it as a tag."""
+    from pimdesk.services import assets
+
+    words = text.strip()
+    if len(words) < 2:
+        return []
+    found = {a.id: a for a in assets.list_assets(library, tag=words, limit=limit)}
+    for summary in assets.list_assets(library, name=words, limit=limit):
+        found.setdefault(summary.id, summary)
+    hits = []
+    for summary in list(found.values())[:limit]:
+        where = ", ".join(sorted({link.sku or link.model or "" for link in summary.links}))
+        hits.append(Hit("asset", summary.id, summary.title, where or "unmatched"))
     return hits
 
 

@@ -69,3 +69,25 @@ def test_geometry_and_splitter_are_restored(qtbot, library, qsettings) -> None:
     qtbot.waitUntil(lambda: again.height() == 600)
     assert again.splitter.sizes()[0] == sidebar_width
     again.context.workers.wait()
+
+
+def test_search_finds_an_asset_by_file_name_and_opens_it(
+    qtbot, library, qsettings, tmp_path
+) -> None:
+    from PIL import Image
+
+    from pimdesk.services import ingest
+
+    photo = tmp_path / "summer lookbook.jpg"
+    Image.new("RGB", (300, 300), "pink").save(photo, "JPEG")
+    asset_id = ingest.ingest_paths(library, [photo]).files[0].asset_id
+    window = make_window(qtbot, library, qsettings)
+    window.search.focus_search()
+    with qtbot.waitSignal(window.search.results_shown, timeout=5000):
+        qtbot.keyClicks(window.search, "lookbook")
+    qtbot.waitUntil(lambda: window.search.results.rowCount() >= 1)
+    assert window.search.results.item(0).text().startswith("Asset: summer lookbook")
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    assert window.current_screen().key == "assets"
+    qtbot.waitUntil(lambda: window.screens["assets"].inspector.asset_id == asset_id, timeout=5000)
+    window.context.workers.wait()
