@@ -7,7 +7,6 @@ table links them to that product.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, QSize, Qt
@@ -26,10 +25,9 @@ from PySide6.QtWidgets import (
 from pimdesk.events import Change
 from pimdesk.gui.asset_inspector import AssetInspector
 from pimdesk.gui.assets_model import AssetGridModel, AssetIdRole
+from pimdesk.gui.catalog_source import asset_page, refreshed
 from pimdesk.gui.context import GuiContext
 from pimdesk.gui.screen import Screen
-from pimdesk.library import Library
-from pimdesk.services import assets
 
 FILTERS: list[tuple[str, dict[str, Any]]] = [
     ("All assets", {}),
@@ -40,18 +38,6 @@ FILTERS: list[tuple[str, dict[str, Any]]] = [
     ("Source file missing", {"problems": True}),
 ]
 ROLES = ["", "main", "front", "back", "side", "detail", "lifestyle", "swatch", "manual", "video"]
-
-
-def asset_page(library: Library, after: int, limit: int, **filters: Any) -> list[Any]:
-    return assets.list_assets(library, after_id=after, limit=limit, **filters)
-
-
-def refreshed(library: Library, ids: Sequence[int]) -> list[Any]:
-    """Fresh summaries of assets already shown (one page starting just before the lowest)."""
-    wanted = set(ids)
-    lowest = min(wanted)
-    rows = assets.list_assets(library, after_id=lowest - 1, limit=max(wanted) - lowest + 1)
-    return [r for r in rows if r.id in wanted]
 
 
 class AssetGrid(QListView):

@@ -159,7 +159,7 @@ class AssetGridModel(QAbstractListModel):
             return
         after = self._items[-1].id if self._items else 0
         generation = self._generation
-        self._job = self._workers.run(
+        self._job = self._workers.fetch(
             self._fetch,
             after,
             self._page_size,

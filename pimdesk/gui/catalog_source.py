@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from pimdesk.gui.products_model import Page, ProductRow
+from pimdesk.gui.rows import Page, ProductRow
 from pimdesk.library import Library
-from pimdesk.services import browse, products, reference
+from pimdesk.services import assets, browse, products, reference
 
 PageFetch = Callable[[str | None, int, bool], Page]
 TEXT_FILTER_LIMIT = 500
@@ -116,3 +117,15 @@ def product_rows(
     """Fresh rows for products already shown (after an edit)."""
     rows = products.list_products(library, skus=list(skus), limit=len(skus), locale=locale)
     return _with_extras(library, rows)
+
+
+def asset_page(library: Library, after: int, limit: int, **filters: Any) -> list[Any]:
+    return assets.list_assets(library, after_id=after, limit=limit, **filters)
+
+
+def refreshed(library: Library, ids: Sequence[int]) -> list[Any]:
+    """Fresh summaries of assets already shown (one page starting just before the lowest)."""
+    wanted = set(ids)
+    lowest = min(wanted)
+    rows = assets.list_assets(library, after_id=lowest - 1, limit=max(wanted) - lowest + 1)
+    return [r for r in rows if r.id in wanted]

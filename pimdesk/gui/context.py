@@ -75,5 +75,5 @@ class GuiContext:
         show_error(self.error_parent, exc, title=title, log_path=self.log_path)
 
     def close(self) -> None:
-        self.workers.wait()
+        self.workers.shutdown()
         self.events.close()

@@ -9,9 +9,7 @@ order. Custom roles carry the SKU and the id so they survive a sort/filter proxy
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QPixmap
 
+from pimdesk.gui.rows import Page, ProductRow
 from pimdesk.gui.thumbnails import ThumbnailCache
 from pimdesk.gui.workers import Job, Workers
 
@@ -36,30 +35,6 @@ CompletenessRole = Qt.ItemDataRole.UserRole + 3
 RowRole = Qt.ItemDataRole.UserRole + 4
 
 Index = QModelIndex | QPersistentModelIndex
-
-
-@dataclass(frozen=True)
-class ProductRow:
-    """One line of the products table, as plain data (no ORM object crosses threads)."""
-
-    id: int
-    sku: str
-    name: str = ""
-    family: str | None = None
-    enabled: bool = True
-    completeness: dict[str, int] = field(default_factory=dict)  # channel -> percent
-    last_published: dt.datetime | None = None
-    thumbnail: Path | None = None
-    parent: str | None = None  # product model code, for variants
-    waiting: tuple[str, ...] = ()  # channels this product waits to be republished on
-
-
-@dataclass(frozen=True)
-class Page:
-    """A page of rows and the key to continue after (None: there is no more)."""
-
-    rows: Sequence[ProductRow]
-    next_after: str | None
 
 
 # (after key, page size, descending) -> a Page, or a plain list (a short list is the last)
@@ -228,7 +203,7 @@ class ProductTableModel(QAbstractTableModel):
             return
         after = self._next_after
         generation = self._generation
-        self._job = self._workers.run(
+        self._job = self._workers.fetch(
             self._fetch,
             after,
             self._page_size,

@@ -14,6 +14,7 @@ service call opens its own session.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -91,6 +92,90 @@ class Workers(QObject):
         self.write_pool.setMaxThreadCount(1)
         self.default_error = default_error
         self._running: set[Job] = set()
+        self._processes: Any = None  # the read process pool, started on first use
+        # PIMDESK_GUI_READ_PROCESS=0 keeps every read in threads (the GUI tests do)
+        self.use_processes = os.environ.get("PIMDESK_GUI_READ_PROCESS", "1") != "0"
+        self.processes_ready = False  # until then reads run in threads (no start-up wait)
+
+    def _process_pool(self, root: str) -> Any:
+        """The read process, started (and its library opened) in the background; reads use
+        it once it is ready, so the first page never waits for a process to start."""
+        if self._processes is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            from pimdesk.gui import readers
+
+            context = multiprocessing.get_context("forkserver")
+            self._processes = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            warm = self._processes.submit(readers.warm, root)
+            warm.add_done_callback(self._warmed)
+        return self._processes
+
+    def _warmed(self, future: Any) -> None:
+        if future.cancelled() or future.exception() is not None:
+            log.warning("the read process did not start; reads stay in threads")
+            self.use_processes = False
+        else:
+            self.processes_ready = True
+
+    def read(
+        self,
+        fn: Callable[..., Any],
+        library: Any,
+        *args: Any,
+        on_result: ResultHandler | None = None,
+        on_error: ErrorHandler | None = None,
+        **kwargs: Any,
+    ) -> Job:
+        """Run the read ``fn(library, *args, **kwargs)`` in the read process when it can be
+        named (a module-level function), else in a thread. Same signals as :meth:`run`."""
+        import functools
+
+        if isinstance(fn, functools.partial):
+            bound = fn.args[1:] if fn.args and fn.args[0] is library else fn.args
+            args = (*bound, *args)
+            kwargs = {**fn.keywords, **kwargs}
+            fn = fn.func
+        root = getattr(library, "root", None)
+        named = "<" not in getattr(fn, "__qualname__", "<")
+        if self.use_processes and root is not None:
+            self._process_pool(str(root))
+        if not (self.use_processes and self.processes_ready and named and root is not None):
+            return self.run(fn, library, *args, on_result=on_result, on_error=on_error, **kwargs)
+
+        return self.run(
+            self._in_process,
+            str(root),
+            f"{fn.__module__}:{fn.__qualname__}",
+            args,
+            kwargs,
+            on_result=on_result,
+            on_error=on_error,
+        )
+
+    def fetch(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_result: ResultHandler | None = None,
+        on_error: ErrorHandler | None = None,
+    ) -> Job:
+        """A model's page read: ``fn`` is a ``functools.partial`` bound to a library (read in
+        the read process), or any callable (read in a thread)."""
+        import functools
+
+        if isinstance(fn, functools.partial) and fn.args and hasattr(fn.args[0], "root"):
+            return self.read(fn, fn.args[0], *args, on_result=on_result, on_error=on_error)
+        return self.run(fn, *args, on_result=on_result, on_error=on_error)
+
+    def _in_process(
+        self, root: str, function: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        from pimdesk.gui import readers
+
+        future = self._process_pool(root).submit(readers.call, root, function, args, kwargs)
+        return future.result()
 
     def run(
         self,
@@ -149,6 +234,12 @@ class Workers(QObject):
         ok_write = self.write_pool.waitForDone(msecs)
         ok_read = self.read_pool.waitForDone(msecs)
         return ok_write and ok_read
+
+    def shutdown(self) -> None:
+        self.wait()
+        if self._processes is not None:
+            self._processes.shutdown(wait=True, cancel_futures=True)
+            self._processes = None
 
 
 def _tolerant(handler: Callable[..., Any]) -> Callable[..., Any]:

@@ -12,6 +12,13 @@ from PySide6.QtCore import QSettings
 from pimdesk.library import Library
 
 
+@pytest.fixture(autouse=True)
+def reads_in_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows in these tests read in threads (no process start per test); the read
+    process has its own test in test_workers.py."""
+    monkeypatch.setenv("PIMDESK_GUI_READ_PROCESS", "0")
+
+
 @pytest.fixture
 def qsettings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)

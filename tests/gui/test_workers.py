@@ -109,3 +109,34 @@ def test_writes_run_one_at_a_time_in_order(qtbot, workers: Workers) -> None:
     qtbot.waitUntil(lambda: len(done) == 20, timeout=5000)
     assert order == list(range(20))
     assert not any(overlaps)
+
+
+def test_reads_run_in_the_read_process_once_it_is_ready(qtbot, library) -> None:
+    import functools
+
+    from pimdesk.gui import catalog_source
+    from pimdesk.services import products
+
+    products.create_product(library, "P-1", values={"name-en_US": "One"})
+    workers = Workers()
+    workers.use_processes = True
+    try:
+        fetch = functools.partial(catalog_source.product_page, library)
+        pages: list[object] = []
+        with qtbot.waitSignal(workers.job_finished, timeout=10000):
+            workers.fetch(fetch, None, 10, False, on_result=pages.append)  # a thread, at once
+        qtbot.waitUntil(lambda: workers.processes_ready, timeout=60000)
+        with qtbot.waitSignal(workers.job_finished, timeout=30000):
+            workers.fetch(fetch, None, 10, False, on_result=pages.append)  # the read process
+        assert [r.sku for r in pages[0].rows] == [r.sku for r in pages[1].rows] == ["P-1"]
+
+        def broken(_library, after, limit, descending):
+            raise ValueError("bad page")
+
+        errors: list[BaseException] = []
+        with qtbot.waitSignal(workers.job_failed, timeout=10000):
+            workers.read(broken, library, None, 1, False, on_error=errors.append)
+        qtbot.waitUntil(lambda: bool(errors))
+        assert "bad page" in str(errors[0])
+    finally:
+        workers.shutdown()
