@@ -8,64 +8,17 @@ the product or the asset.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
+from pimdesk.gui.catalog_source import Hit, find
 from pimdesk.gui.context import GuiContext
-from pimdesk.library import Library
 
 KindRole = Qt.ItemDataRole.UserRole + 1
 TargetRole = Qt.ItemDataRole.UserRole + 2
 LIMIT = 12
-
-
-@dataclass(frozen=True)
-class Hit:
-    kind: str  # product | asset
-    target: str | int  # SKU or asset id
-    title: str
-    detail: str = ""
-
-
-def find(library: Library, text: str, limit: int = LIMIT) -> list[Hit]:
-    """What the box shows for ``text``: the search service's answer (exact SKU only when
-    this build has no search service)."""
-    try:
-        from pimdesk.services import search as search_service
-    except ImportError:
-        from pimdesk.services import products
-
-        rows = products.list_products(library, skus=[text.strip()], limit=1)
-        return [Hit("product", r.sku, r.sku, r.name or "") for r in rows]
-    hits = []
-    for result in search_service.search(library, text, limit=limit):
-        if result.kind == "product" and result.sku:
-            hits.append(Hit("product", result.sku, result.sku, result.title))
-        elif result.kind == "asset":
-            hits.append(Hit("asset", result.id, result.title, result.snippet))
-    if not any(h.kind == "asset" for h in hits):  # no asset provider in the search service
-        hits.extend(find_assets(library, text, max(3, limit - len(hits))))
-    return hits
-
-
-def find_assets(library: Library, text: str, limit: int) -> list[Hit]:
-    """Assets whose file name contains ``text`` or that carry it as a tag."""
-    from pimdesk.services import assets
-
-    words = text.strip()
-    if len(words) < 2:
-        return []
-    found = {a.id: a for a in assets.list_assets(library, tag=words, limit=limit)}
-    for summary in assets.list_assets(library, name=words, limit=limit):
-        found.setdefault(summary.id, summary)
-    hits = []
-    for summary in list(found.values())[:limit]:
-        where = ", ".join(sorted({link.sku or link.model or "" for link in summary.links}))
-        hits.append(Hit("asset", summary.id, summary.title, where or "unmatched"))
-    return hits
 
 
 class SearchBox(QLineEdit):
@@ -113,7 +66,7 @@ class SearchBox(QLineEdit):
             self.completer_.popup().hide()
             return
         typed_at = self._typed_at
-        self.ctx.workers.run(
+        self.ctx.workers.read(
             find,
             self.ctx.library,
             text,
