@@ -550,6 +550,9 @@ def _exact_sku_rows(session: Executor, user_text: str) -> list[Any]:
 # "broad" (a common word, a short prefix) and its candidates are taken unranked, those
 # matching the SKU or the names first, then ranked among themselves.
 RANK_AT_MOST = 2000
+# ts_rank reads each matching row's whole tsvector (bm25 in FTS5 reads only the index), so
+# PostgreSQL ranks fewer rows before it switches to the broad-query path.
+PG_RANK_AT_MOST = 300
 
 
 def _search_sqlite(session: Executor, tokens: Sequence[str], limit: int) -> list[Any]:
@@ -592,6 +595,7 @@ def _search_pg(session: Executor, tokens: Sequence[str], limit: int) -> list[Any
     # The planner cannot estimate prefix and weight-restricted tsqueries, and with a LIMIT it
     # picks a sequential scan that reads the whole table when few rows match: use the index.
     session.execute(text("SET LOCAL enable_seqscan = off"))
+    rank_at_most = min(RANK_AT_MOST, PG_RANK_AT_MOST)
     exact = session.execute(
         text(
             f"SELECT {columns}, 1.0 FROM {SEARCH_TABLE} "
@@ -602,7 +606,7 @@ def _search_pg(session: Executor, tokens: Sequence[str], limit: int) -> list[Any
     matches = session.execute(
         text(
             f"SELECT count(*) FROM (SELECT 1 FROM {SEARCH_TABLE} "
-            f"WHERE document @@ CAST(:q AS tsquery) LIMIT {RANK_AT_MOST + 1}) AS m"
+            f"WHERE document @@ CAST(:q AS tsquery) LIMIT {rank_at_most + 1}) AS m"
         ),
         {"q": expression},
     ).scalar_one()
@@ -610,7 +614,7 @@ def _search_pg(session: Executor, tokens: Sequence[str], limit: int) -> list[Any
         f"SELECT {columns}, ts_rank(document, q) AS score "
         f"FROM {SEARCH_TABLE}, CAST(:q AS tsquery) AS q WHERE document @@ q"
     )
-    if matches <= RANK_AT_MOST:
+    if matches <= rank_at_most:
         ranked = session.execute(
             text(f"{select} ORDER BY score DESC, product_id LIMIT :limit"),
             {"q": expression, "limit": limit},
