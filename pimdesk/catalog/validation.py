@@ -57,22 +57,14 @@ _FALSE = {"0", "false", "no", "n", "off"}
 
 def unit_code(metric_family: str, unit: object, *, field: str) -> str:
     """The canonical unit code for ``unit`` in the family, or ValidationError listing them."""
-    if type(unit) is str:
-        known = _known_unit(metric_family, unit)
-        if known is not None:
-            return known
     units = UNITS.get(metric_family)
     if units is None:
         raise ValidationError(f"unknown metric family {metric_family!r}", where=field)
-    text = str(unit).strip()
-    if text.upper() in units:
-        return text.upper()
-    lowered = text.lower()
-    for code, spellings in units.items():
-        if lowered in spellings:
-            return code
+    known = _known_unit(metric_family, str(unit))
+    if known is not None:
+        return known
     raise ValidationError(
-        f"unit {text!r} is not a {metric_family} unit (use one of {', '.join(units)})",
+        f"unit {str(unit).strip()!r} is not a {metric_family} unit (use one of {', '.join(units)})",
         where=field,
     )
 
