@@ -23,6 +23,12 @@ from pimdesk.services import assets, rights
 from pimdesk.services.ingest import ingest_paths, mark_missing_at_source, source_moved
 
 
+@pytest.fixture
+def library(any_library: Library) -> Library:
+    """These tests run on every engine under test (SQLite, and PostgreSQL when configured)."""
+    return any_library
+
+
 def _one(library: Library, shoot: Path, place, add_products, name="WB-750_main_1.jpg") -> int:
     add_products(library, "WB-750")
     place("products/mg01-bk-0.jpg", name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,12 @@ from pimdesk.library import Library
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def library(any_library: Library) -> Library:
+    """These tests run on every engine under test (SQLite, and PostgreSQL when configured)."""
+    return any_library
 
 
 def _asset(session, *, role="main", position=1, kind="image", approvals=("approved",), **rights):
