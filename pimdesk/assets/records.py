@@ -195,11 +195,10 @@ class Writer:
         self._resolve_problems(result.path)
         asset = version.asset
         self.asset_ids.add(asset.id)
-        if asset.inbox_reason is not None and match.matched:
+        if match.matched:  # renamed to name another slot: link it there too, if it is free
             slot = self._resolve_slot(match)
             if isinstance(slot, Target) and self._slot_asset(slot, match) is None:
                 self._link(asset, slot, match)
-                return self._outcome(result.path, oc.RELINKED, version, match, f"moved from {old}")
         return self._outcome(result.path, oc.RELINKED, version, match, f"moved from {old}")
 
     def _place(

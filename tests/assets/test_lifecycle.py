@@ -385,3 +385,14 @@ def test_rule_options_unknown_sku_create_and_strict(library: Library, shoot: Pat
         assert product.enabled is False  # a draft product, to be completed
     assert by_name["STRICT_NOPE-1.jpg"].outcome == "problem"
     assert "STRICT_NOPE-1.jpg" in {Path(p.path).name for p in assets.problems(library)}
+
+
+def test_a_file_renamed_to_name_another_product_is_linked_there(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    asset_id = _one(library, shoot, place, add_products)
+    add_products(library, "WB-751")
+    (shoot / "WB-750_main_1.jpg").rename(shoot / "WB-751_main_1.jpg")
+    report = ingest_paths(library, [shoot])
+    assert (report.files[0].outcome, report.files[0].asset_id) == ("relinked", asset_id)
+    assert _shown(library, "WB-751") == [asset_id]
