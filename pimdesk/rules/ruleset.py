@@ -43,6 +43,19 @@ def check_sku(sku: str) -> str | None:
     return None
 
 
+def _plainly_safe(sku: str) -> bool:
+    """A quick yes for the usual SKU (:func:`check_sku` gives the reason otherwise)."""
+    return (
+        0 < len(sku) <= MAX_SKU_LENGTH
+        and sku.isprintable()
+        and ".." not in sku
+        and "/" not in sku
+        and "\\" not in sku
+        and sku[0] != " "
+        and sku[-1] != " "
+    )
+
+
 class SkuIndex:
     """Known SKUs for lookups: exact, and case-insensitive (casefolded -> the stored SKU).
 
@@ -298,14 +311,17 @@ class RuleSet:
         self, paths: Iterable[str], known_skus: Iterable[str] | SkuIndex | None = None
     ) -> list[MatchResult]:
         index = self._sku_index(known_skus)
-        return [self.match(path, known_skus=index) for path in paths]
+        place = self._match
+        return [place(normalise_path(path) if path[:1] in "./" else path, index) for path in paths]
 
     def match(
         self, relative_path: str, known_skus: Iterable[str] | SkuIndex | None = None
     ) -> MatchResult:
         """Place one file given its path relative to the watched or ingested root."""
         path = normalise_path(relative_path) if relative_path[:1] in "./" else relative_path
-        index = self._sku_index(known_skus)
+        return self._match(path, self._sku_index(known_skus))
+
+    def _match(self, path: str, index: SkuIndex | None) -> MatchResult:
         notes: dict[int, str] = {}  # rules whose pattern matched but which did not place it
         unknown: list[tuple[int, re.Match[str], _Plan]] = []  # matches naming an unknown SKU
         rejected: str | None = None
@@ -358,9 +374,13 @@ class RuleSet:
     ) -> tuple[re.Match[str], _Plan, str] | None:
         """The match naming a known SKU (and that SKU as stored): the greedy split, or else
         the SKU taking as little as possible (``{sku}_{ignore}``); None when neither does."""
+        sku = found.group(plan.sku_group)
+        canonical = index.exact.get(sku)  # the common case, without a call
+        if canonical is not None:
+            return found, plan, canonical
         rule = self.rules[number]
         case_insensitive = rule.options.case_insensitive
-        canonical = index.lookup(found.group(plan.sku_group), case_insensitive)
+        canonical = index.lookup(sku, case_insensitive)
         if canonical is not None:
             return found, plan, canonical
         if rule.lazy_regex is None:
@@ -418,9 +438,10 @@ class RuleSet:
         """Turn a regex match into a result, or say why this match cannot be used."""
         got = found.group(*plan.names) if len(plan.names) > 1 else (found.group(plan.names[0]),)
         raw_sku = got[plan.sku] or ""
-        problem = check_sku(raw_sku)
-        if problem is not None:
-            return None, _Miss(f"SKU {raw_sku!r} rejected: {problem}", rejected_sku=True)
+        if not _plainly_safe(raw_sku):
+            problem = check_sku(raw_sku)
+            if problem is not None:
+                return None, _Miss(f"SKU {raw_sku!r} rejected: {problem}", rejected_sku=True)
         options = rule.options
         role = options.default_role
         position: int | None = None
