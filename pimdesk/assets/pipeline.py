@@ -318,15 +318,14 @@ def flush_unchanged(
     batches: Batches, items: list[PendingFile], emit: ProgressCallback, total: int
 ) -> None:
     """Files already recorded with the same size and mtime: reported, not re-read."""
+    paths = [i.result.path for i in items]
     with batches.library.session() as session:
-        rows = {
-            v.source_path: v
-            for v in session.scalars(
-                select(AssetVersion).where(
-                    AssetVersion.source_path.in_([i.result.path for i in items])
-                )
+        rows: dict[str, AssetVersion] = {}
+        for start in range(0, len(paths), 500):
+            query = select(AssetVersion).where(
+                AssetVersion.source_path.in_(paths[start : start + 500])
             )
-        }
+            rows.update({v.source_path: v for v in session.scalars(query)})
         for index, item in enumerate(items, start=1):
             version = rows.get(item.result.path)
             outcome = oc.FileOutcome(

@@ -112,3 +112,17 @@ def test_pdf_manual_and_videos_are_stored_and_linked_without_pixel_work(
             thumb = library.root / f"thumbs/{version.sha256[:2]}/{version.sha256}.webp"
             assert Image.open(thumb).size[0] > 0
         assert publishable_images(s, ids["WB-750"], "ecommerce") == []  # images only
+
+
+def test_a_rescan_of_unchanged_files_reports_them_without_reading_them_again(
+    library: Library, shoot: Path
+) -> None:
+    from PIL import Image
+
+    for index in range(600):  # more than one SQL chunk of paths
+        Image.new("RGB", (8, 8), (index % 256, index // 256, 0)).save(shoot / f"p{index}.png")
+    first = ingest_paths(library, [shoot])
+    assert first.summary()["unmatched"] == 600
+    again = ingest_paths(library, [shoot])
+    assert again.summary()["identical"] == 600
+    assert {f.reason for f in again.files} == {"unchanged since the last ingest"}

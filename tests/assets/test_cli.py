@@ -1,0 +1,58 @@
+"""The assets CLI end to end: every command runs, says what it did, and --json carries ids."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pimdesk.cli import cli
+from pimdesk.library import Library
+
+
+def test_every_assets_command(library: Library, shoot: Path, place, add_products) -> None:
+    add_products(library, "WB-750", "WB-751")
+    place("products/mg01-bk-0.jpg", "WB-750_main_1.jpg")
+    place("products/mg02-bk-0.jpg", "stray.jpg")
+    runner = CliRunner()
+    base = ["--library", str(library.root)]
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(cli, [*base, *args])
+        assert result.exit_code == code, (args, result.output)
+        return result.output
+
+    assert "1 new asset, 1 unmatched" in run("ingest", str(shoot))
+    place("products/wg01-bk-0.jpg", "WB-750_main_1.jpg")
+    assert "1 new version" in run("ingest", str(shoot / "WB-750_main_1.jpg"))
+    listed = json.loads(run("assets", "list", "--json"))
+    main_id = next(a["id"] for a in listed if a["links"])
+    stray_id = next(a["id"] for a in listed if a["inbox_reason"])
+    assert [a["id"] for a in json.loads(run("assets", "list", "--unmatched", "--json"))] == [
+        stray_id
+    ]
+    assert "WB-750 role=main position=1" in run("assets", "show", str(main_id))
+    versions = json.loads(run("assets", "versions", str(main_id), "--json"))
+    assert [(v["number"], v["current"]) for v in versions] == [(1, False), (2, True)]
+    assert all(v["id"] == main_id for v in versions)
+    assert "version 2: rejected" in run("assets", "approve", str(main_id), "--reject")
+    assert "restored as version 3" in run("assets", "restore", str(main_id), "1")
+    assert "version 3: approved" in run("assets", "approve", str(main_id), "--version", "3")
+    assert "linked to WB-751 as detail #1" in run(
+        "assets", "link", str(stray_id), "WB-751", "--role", "detail"
+    )
+    assert "alt text for de_DE saved" in run("assets", "alt", str(main_id), "de_DE", "Uhr")
+    assert "hero" in run("assets", "tag", str(main_id), "hero", "sale")
+    assert "hero" not in run("assets", "tag", str(main_id), "hero", "--remove")
+    assert "1 link(s) removed" in run("assets", "unlink", str(stray_id), "WB-751")
+    rematch = json.loads(run("assets", "rematch", "--json"))
+    assert rematch["linked"] == [] and len(rematch["waiting"]) == 1
+    assert "rights expired" in run("rights", "set", str(main_id), "--expires", "2001-01-01")
+    assert str(main_id) in run("rights", "expiring", "--expired")
+    assert json.loads(run("assets", "list", "--expired", "--json"))[0]["id"] == main_id
+    assert "no problems" not in run("assets", "problems")
+    run("assets", "restore", str(main_id), "9", code=1)
+    run("assets", "approve", "999", code=1)
+    run("rights", "set", str(main_id), "--channels", "nowhere", code=1)
+    run("assets", "link", str(main_id), "NOPE", code=1)
