@@ -34,9 +34,6 @@ def validate_built(
 ) -> None:
     """Add the blocking issues of each listing to ``built[i].issues`` (in place)."""
     specs = {spec.name: spec for spec in setup.exporter_cls.fields_spec}
-    minimum = max(
-        int(exporter.min_image_size or 0), setup.profile.min_long_side if setup.profile else 0
-    )
     for item in built:
         listing = item.listing
         issues = item.issues
@@ -76,6 +73,10 @@ def validate_built(
                 )
         for image in listing.images:
             longest = max(image.width, image.height)
+            role_profile = setup.profile_for(image.role)
+            minimum = max(
+                int(exporter.min_image_size or 0), role_profile.min_long_side if role_profile else 0
+            )
             if minimum and longest < minimum:
                 issues.append(
                     Issue(

@@ -324,3 +324,23 @@ def test_dry_run_writes_nothing(shop: Shop) -> None:
     assert report.published == ["D-1"] and report.dry_run
     assert list(shop.out.iterdir()) == []
     assert publishing.publish_history(shop.library, "web") == []
+
+
+def test_amazon_main_needs_1000_px_on_white_other_views_500(shop: Shop) -> None:
+    shop.add_channel(rendition_profile="amazon_main")
+    shop.product("SMALL")
+    shop.product("OK")
+    shop.drop_photo("SMALL_main_1.jpg", size=(800, 600))
+    shop.drop_photo("OK_main_1.jpg", size=(2600, 2000), color=(20, 90, 20))  # trimmed: 1560 px
+    shop.drop_photo("OK_detail_1.jpg", size=(700, 500), color=(20, 20, 90))
+    report = shop.publish()
+    assert [b.sku for b in report.blocked] == ["SMALL"]
+    assert "at least 1000 px" in report.blocked[0].reasons[0]
+    item = read_feed(shop.out)["items"][0]
+    assert item["sku"] == "OK" and len(item["images"]) == 2
+    from PIL import Image
+
+    with Image.open(shop.out / item["images"][0]) as main:
+        rgb = main.convert("RGB")
+        assert rgb.getpixel((0, 0)) == (255, 255, 255)
+        assert rgb.getpixel((rgb.width - 1, rgb.height - 1)) == (255, 255, 255)
