@@ -7,3 +7,4 @@ has its results recorded in ``benchmarks/RESULTS.md``. Add yours to the list.
 
 BENCHMARKS: list[str] = ["catalog", "rules", "publish", "drop_to_live", "watch_drop", "gui_scale"]
 BENCHMARKS.append("ingest")
+BENCHMARKS.append("exporters")

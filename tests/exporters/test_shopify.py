@@ -218,3 +218,20 @@ def test_colliding_image_names_are_made_unique(listings, out_dir, run) -> None:
     assert urls == [BASE + "a-1-main.jpg", BASE + "a-1-main-2.jpg"]
     assert (out_dir / "a-1-main.jpg").read_bytes() == a.images[0].file.read_bytes()
     assert (out_dir / "a-1-main-2.jpg").read_bytes() == b.images[0].file.read_bytes()
+
+
+def test_a_republish_reflects_changed_listings_only(listings, out_dir, run) -> None:
+    """Unchanged Listing objects reuse their rows (ListingMemo); a changed one is redone."""
+    tote, mug = listings.tote(), listings.simple()
+    first = exporter(out_dir)
+    run(first, [*tote, mug])
+    memo_hits = first.memo.get("variant", tote[0], ("x",), lambda: "fresh")
+    assert memo_hits == "fresh"  # a different key is computed, never guessed
+    cheaper = dataclasses.replace(mug, values={**mug.values, "price": "9.00"})
+    run(exporter(out_dir), [*tote, cheaper])
+    _, rows, _ = read(out_dir / "products.csv")
+    assert [r["Variant Price"] for r in rows if r["Variant SKU"]] == ["24.00", "24.00", "9.00"]
+    run(exporter(out_dir, header_set="new"), [*tote, cheaper])
+    header, rows, _ = read(out_dir / "products.csv")
+    assert header == list(NEW_HEADER)
+    assert [r["Price"] for r in rows if r["SKU"]] == ["24.00", "24.00", "9.00"]
