@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pimdesk.assets.store import object_relpath
 from pimdesk.catalog.models import (
@@ -78,65 +78,7 @@ def publishable_images(
     A product's own image fills its (role, position) slot before a parent model's image for
     the same slot; a parent's image still shows when the product's own one may not.
     """
-    at = _aware(at or dt.datetime.now(dt.UTC))
-    product = session.get(Product, product_id)
-    if product is None:
-        return []
-    levels: dict[int, int] = {}  # model id -> depth (1 = parent, 2 = grandparent)
-    model_id, depth = product.parent_id, 1
-    while model_id is not None and model_id not in levels and depth <= 3:
-        levels[model_id] = depth
-        model_id = session.scalar(select(ProductModel.parent_id).where(ProductModel.id == model_id))
-        depth += 1
-    conditions = [AssetLink.product_id == product_id]
-    if levels:
-        conditions.append(AssetLink.product_model_id.in_(list(levels)))
-    links = list(
-        session.scalars(
-            select(AssetLink)
-            .join(Asset, Asset.id == AssetLink.asset_id)
-            .where(or_(*conditions), Asset.kind == "image")
-            .options(
-                selectinload(AssetLink.asset).selectinload(Asset.versions),
-                selectinload(AssetLink.asset).selectinload(Asset.rights),
-            )
-        )
-    )
-
-    def level(link: AssetLink) -> int:
-        return 0 if link.product_id == product_id else levels.get(link.product_model_id or 0, 9)
-
-    links.sort(key=lambda k: (level(k), role_sort_key(k.role), k.position, k.id))
-    root = library_root(session)
-    taken: set[tuple[str, int]] = set()
-    seen_assets: set[int] = set()
-    images: list[PublishableImage] = []
-    for link in links:
-        asset = link.asset
-        slot = (link.role, link.position)
-        if slot in taken or asset.id in seen_assets:
-            continue
-        version = current_version(asset.versions)
-        if version is None or not rights_allow(asset.rights, channel_code, at):
-            continue
-        taken.add(slot)
-        seen_assets.add(asset.id)
-        images.append(
-            PublishableImage(
-                asset_id=asset.id,
-                version_id=version.id,
-                sha256=version.sha256,
-                object_path=root / object_relpath(version.sha256, version.extension),
-                role=link.role,
-                position=link.position,
-                width=version.width,
-                height=version.height,
-                alt_text=dict(asset.alt_text or {}),
-                expires_at=asset.rights.expires_at if asset.rights else None,
-            )
-        )
-    images.sort(key=lambda i: (role_sort_key(i.role), i.position, i.asset_id))
-    return images
+    return publishable_images_many(session, [product_id], channel_code, at)[product_id]
 
 
 def publishable_images_many(
