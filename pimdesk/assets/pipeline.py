@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -148,8 +149,16 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
-def analyse_all(paths: list[str], root: Path, workers: int | None = None) -> Iterator[FileResult]:
-    """Worker results as they complete, with at most ``2 x workers`` files in flight."""
+def analyse_all(
+    paths: list[str], root: Path, workers: int | None = None, _restarts: int = 2
+) -> Iterator[FileResult]:
+    """Worker results as they complete, with at most ``2 x workers`` files in flight.
+
+    A worker that dies (a decoder crash, the out-of-memory killer) breaks the pool: the
+    files it was reading become problems and the rest go to a fresh pool. A pool that
+    cannot start at all (for example a host script without the ``__main__`` guard that
+    the fork server needs) is reported in the log and the files are read in this process.
+    """
     if len(paths) <= INLINE_LIMIT:
         for path in paths:
             yield process_file(path, str(root))
@@ -157,21 +166,55 @@ def analyse_all(paths: list[str], root: Path, workers: int | None = None) -> Ite
     workers = workers or os.cpu_count() or 1
     limit = workers * 2
     queue = iter(paths)
+    produced = 0
+    inflight: dict[Future[FileResult], str] = {}
+    broken = False
     with _pool(workers) as pool:
-        inflight: dict[Future[FileResult], str] = {}
-        for path in _take(queue, limit):
-            inflight[pool.submit(process_file, path, str(root))] = path
+
+        def submit(batch: Iterable[str]) -> None:
+            nonlocal broken
+            for path in batch:
+                if broken:
+                    leftover.append(path)
+                    continue
+                try:
+                    inflight[pool.submit(process_file, path, str(root))] = path
+                except (BrokenProcessPool, RuntimeError):
+                    broken = True
+                    leftover.append(path)
+
+        leftover: list[str] = []
+        submit(_take(queue, limit))
         while inflight:
             done, _ = wait(inflight, return_when=FIRST_COMPLETED)
             for future in done:
                 path = inflight.pop(future)
                 try:
-                    yield future.result()
-                except Exception as exc:  # a worker died (killed, out of memory, ...)
+                    result = future.result()
+                except BrokenProcessPool as exc:
+                    broken = True
+                    if produced == 0:  # the pool never worked: not this file's fault
+                        leftover.append(path)
+                        continue
+                    log.error("ingest worker died while reading %s: %r", path, exc)
+                    result = FileResult(
+                        path=path, problem="the worker reading it stopped abruptly (decoder crash?)"
+                    )
+                except Exception as exc:
                     log.error("ingest worker failed on %s: %r", path, exc)
-                    yield FileResult(path=path, problem=f"the worker reading it failed: {exc}")
-            for path in _take(queue, limit - len(inflight)):
-                inflight[pool.submit(process_file, path, str(root))] = path
+                    result = FileResult(path=path, problem=f"the worker reading it failed: {exc}")
+                produced += 1
+                yield result
+            submit(_take(queue, limit - len(inflight)))
+    rest = leftover + list(queue)
+    if not rest:
+        return
+    if produced == 0 or _restarts <= 0:
+        log.error("ingest worker processes are unavailable; reading %d files here", len(rest))
+        for path in rest:
+            yield process_file(path, str(root))
+        return
+    yield from analyse_all(rest, root, workers, _restarts - 1)
 
 
 def _take(iterator: Iterator[str], count: int) -> Iterable[str]:

@@ -126,3 +126,41 @@ def test_a_rescan_of_unchanged_files_reports_them_without_reading_them_again(
     again = ingest_paths(library, [shoot])
     assert again.summary()["identical"] == 600
     assert {f.reason for f in again.files} == {"unchanged since the last ingest"}
+
+
+def test_a_threaded_host_uses_the_fork_server_and_ingests_everything(
+    tmp_path: Path, shoot: Path, place
+) -> None:
+    """The watcher and the GUI run threads: their workers come from a fork server."""
+    import subprocess
+    import sys
+
+    for name in ["Canon_40D.jpg", "Kodak_CX7530.jpg", "Pentax_K10D.jpg", "Sony_HDR-HC3.jpg"]:
+        place(f"exif/{name}")
+    script = tmp_path / "host.py"
+    script.write_text(
+        "import json, sys, threading\n"
+        "from pathlib import Path\n"
+        "from pimdesk.library import Library\n"
+        "from pimdesk.services.ingest import ingest_paths\n"
+        "if __name__ == '__main__':\n"
+        "    stop = threading.Event()\n"
+        "    threading.Thread(target=stop.wait, daemon=True).start()\n"
+        "    with Library.open(Path(sys.argv[1])) as library:\n"
+        "        report = ingest_paths(library, [Path(sys.argv[2])])\n"
+        "    stop.set()\n"
+        "    print(json.dumps(report.summary()))\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "lib"), str(shoot)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    import json
+
+    assert json.loads(result.stdout.strip().splitlines()[-1])["unmatched"] == 4
+    assert "unavailable" not in result.stderr
