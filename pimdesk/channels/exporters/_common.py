@@ -242,6 +242,7 @@ class ProductGroup:
 
     key: str
     variants: list[Listing] = dc_field(default_factory=list)
+    _images: list[ListingImage] | None = dc_field(default=None, repr=False, compare=False)
 
     @property
     def first(self) -> Listing:
@@ -267,6 +268,11 @@ class ProductGroup:
     def images(self) -> list[ListingImage]:
         """Every image of the product once (same asset version = same image), in gallery
         order: each variant's main image (variant order), then the other images."""
+        if self._images is None:
+            self._images = self._gallery()
+        return self._images
+
+    def _gallery(self) -> list[ListingImage]:
         seen: set[int] = set()
         result: list[ListingImage] = []
         mains = [main_image(listing) for listing in self.variants]
