@@ -39,7 +39,7 @@ class WelcomePanel(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         column = QWidget()
-        column.setMaximumWidth(520)
+        column.setFixedWidth(520)  # a fixed column lets the wrapped text take its height
         inner = QVBoxLayout(column)
         for widget in (title, text, self.demo_button, self.folder_button, self.import_button):
             inner.addWidget(widget)
