@@ -48,6 +48,9 @@ def setup_logging() -> Path | None:
 
 def create_application(argv: list[str] | None = None, scheme: str = "system") -> QApplication:
     """The QApplication (or the existing one), high-DPI aware, with the chosen palette."""
+    from pimdesk.gui.compat import protect_bool_refcounts
+
+    protect_bool_refcounts()
     app = QApplication.instance()
     if app is None:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(

@@ -86,6 +86,9 @@ class Workers(QObject):
 
     def __init__(self, default_error: ErrorHandler | None = None, parent: QObject | None = None):
         super().__init__(parent)
+        from pimdesk.gui.compat import protect_bool_refcounts
+
+        protect_bool_refcounts()  # see gui/compat.py: jobs emit signals all the time
         self.read_pool = QThreadPool(self)
         self.read_pool.setMaxThreadCount(3)
         self.write_pool = QThreadPool(self)

@@ -12,6 +12,14 @@ from PySide6.QtCore import QSettings
 from pimdesk.library import Library
 
 
+@pytest.fixture(autouse=True, scope="session")
+def bool_refcounts() -> None:
+    """pytest-qt's signal blockers emit too; see pimdesk/gui/compat.py."""
+    from pimdesk.gui.compat import protect_bool_refcounts
+
+    protect_bool_refcounts()
+
+
 @pytest.fixture(autouse=True)
 def reads_in_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     """Windows in these tests read in threads (no process start per test); the read
