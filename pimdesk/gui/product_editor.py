@@ -159,7 +159,11 @@ class ProductEditorScreen(Screen):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("editorTabs")
         self.form_host = QWidget()
-        self.form = QFormLayout(self.form_host)
+        host_layout = QVBoxLayout(self.form_host)
+        form_widget = QWidget()
+        self.form = QFormLayout(form_widget)
+        host_layout.addWidget(form_widget)
+        host_layout.addStretch(1)  # spare height goes below the form, not between fields
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         scroll = QScrollArea()
@@ -280,7 +284,11 @@ class ProductEditorScreen(Screen):
         self._fill_switch(
             self.locale_box, data.context.locales, self.ctx.locale or data.context.default_locale
         )
-        self._fill_switch(self.channel_box, list(data.context.channels), self.ctx.channel)
+        channels = list(data.context.channels)
+        with_values = {v.channel for v in data.detail.values if v.channel}
+        # a channel this product has values for, rather than an empty one
+        preferred = self.ctx.channel or next((c for c in channels if c in with_values), None)
+        self._fill_switch(self.channel_box, channels, preferred)
         if first or not self.rows:
             self._build_form()
         self._show_values()
