@@ -44,7 +44,7 @@ from pimdesk.channels.registry import ExporterRegistry
 from pimdesk.errors import NotFoundError, ValidationError
 from pimdesk.renditions import naming
 from pimdesk.renditions.cache import RenditionCache, RenditionSource
-from pimdesk.renditions.profiles import RenditionProfile, get_profile
+from pimdesk.renditions.profiles import DEFAULT_TEMPLATE, RenditionProfile, get_profile
 
 BATCH = 500
 
@@ -113,7 +113,7 @@ def setup_from_channel(channel: Channel, registry: ExporterRegistry) -> ChannelS
     profile_name = settings.get("rendition_profile") or cls.rendition_profile
     profile = get_profile(str(profile_name)) if profile_name else None
     template = str(settings.get("image_name_template") or "") or (
-        profile.filename_template if profile else naming.DEFAULT_TEMPLATE
+        profile.filename_template if profile else DEFAULT_TEMPLATE
     )
     naming.check_template(template)
     effective = mapping.effective_map(cls.fields_spec, channel.field_map or {})

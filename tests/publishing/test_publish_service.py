@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from pimdesk.catalog.models import AssetRights, PublishedListing
+from pimdesk.channels.registry import registry_for
 from pimdesk.errors import PimdeskError, ValidationError
 from pimdesk.services import products, publishing
 
-from .conftest import Shop, read_feed
+from .conftest import FeedExporter, Shop, read_feed
 
 
 def test_publish_writes_listings_with_rendered_images_and_logs_the_run(any_shop: Shop) -> None:
@@ -344,3 +345,23 @@ def test_amazon_main_needs_1000_px_on_white_other_views_500(shop: Shop) -> None:
         rgb = main.convert("RGB")
         assert rgb.getpixel((0, 0)) == (255, 255, 255)
         assert rgb.getpixel((rgb.width - 1, rgb.height - 1)) == (255, 255, 255)
+
+
+def test_an_exporter_without_images_publishes_text_only_listings(shop: Shop) -> None:
+    """A price or stock feed needs no renditions: its exporter declares no profile."""
+
+    class TextFeed(FeedExporter):
+        name = "test_text_feed"
+        label = "Text-only feed"
+        rendition_profile = None
+
+    registry_for(shop.library).add(TextFeed, source="tests")
+    shop.add_channel("prices", exporter="test_text_feed")
+    shop.product("MUG-1", name="Blue mug")
+    shop.drop_photo("MUG-1_main_1.jpg")
+
+    report = shop.publish("prices")
+
+    assert report.result == "ok" and report.published == ["MUG-1"]
+    items = read_feed(shop.out)["items"]
+    assert [i["sku"] for i in items] == ["MUG-1"] and items[0]["images"] == []
