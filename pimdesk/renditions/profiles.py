@@ -33,7 +33,10 @@ PIPELINE_VERSION = 1
 
 EXTENSIONS: dict[str, str] = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
-DEFAULT_TEMPLATE = "{sku}-{role}-{position}.{ext}"
+# The photo's content hash is part of the name, so a replaced photo gets a new URL: browsers,
+# CDNs and channel importers that cache by URL (Shopify downloads each Image Src once) see
+# the new image instead of the old one. Amazon's bulk names are fixed by Amazon.
+DEFAULT_TEMPLATE = "{sku}-{role}-{position}-{version}.{ext}"
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,6 @@ BUILTIN_PROFILES: dict[str, RenditionProfile] = {
             height=2048,
             fit="pad",
             quality=85,
-            filename_template="{sku}-{role}-{position}.{ext}",
         ),
         RenditionProfile(
             name="amazon_main",

@@ -80,16 +80,16 @@ def test_dropped_photo_reaches_storefront_and_shopify_csv(library: Library, tmp_
             return files != files_before
 
         wait_for(storefront_changed)
-        wait_for(
-            lambda: (
-                (shop / "products.csv").exists()
-                and publishing.listing_states(library, "shop") == []
-                and publishing.publish_history(library, "shop")[0].versions
-                != publishing.publish_history(library, "shop")[-1].versions
-            )
-        )
+        # Channels cache images by URL, so the new photo must be published under a new name.
+        wait_for(lambda: shopify_images(shop / "products.csv") not in ([], [image_before]))
     assert "Desk lamp" in page_before
-    assert shopify_images(shop / "products.csv")  # still one image, now the new version
+    image_after = shopify_images(shop / "products.csv")
+    assert len(image_after) == 1 and image_after != [image_before]
+    names_after = {p.name for p in (store / "images").iterdir()}
+    assert names_after.isdisjoint(files_before), "the old photo left the storefront"
+    page_after = (store / "index.html").read_text(encoding="utf-8")
+    assert all(name in page_after for name in names_after)
+    assert not any(name in page_after for name in files_before)
     runs = publishing.publish_history(library, "web")
     assert len(runs) >= 2 and {r.mode for r in runs} == {"auto"}
     assert image_before.startswith("https://cdn.example.com/shop/")
