@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QScrollArea,
-    QTableWidget,
     QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
@@ -31,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from pimdesk.events import Change
 from pimdesk.gui.context import GuiContext
+from pimdesk.gui.screen import read_only_table
 from pimdesk.gui.thumbnails import load_thumbnail
 from pimdesk.services import assets, rights
 from pimdesk.services.assets import AssetDetail
@@ -88,13 +87,9 @@ class AssetInspector(QWidget):
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         # versions + approval
-        self.versions = QTableWidget(0, 5)
-        self.versions.setObjectName("versionsTable")
-        self.versions.setHorizontalHeaderLabels(["#", "Ingested", "Size", "Approval", "Source"])
-        self.versions.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.versions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.versions.verticalHeader().setVisible(False)
-        self.versions.horizontalHeader().setStretchLastSection(True)
+        self.versions = read_only_table(
+            "versionsTable", ["#", "Ingested", "Size", "Approval", "Source"]
+        )
         self.approval = QComboBox()
         self.approval.setObjectName("approvalState")
         self.approval.addItems(list(assets.APPROVAL_STATES))
@@ -175,12 +170,7 @@ class AssetInspector(QWidget):
         tag_row.addWidget(self.save_tags)
         af.addRow("Tags", tag_row)
 
-        self.exif = QTableWidget(0, 2)
-        self.exif.setObjectName("exifTable")
-        self.exif.setHorizontalHeaderLabels(["Field", "Value"])
-        self.exif.horizontalHeader().setStretchLastSection(True)
-        self.exif.verticalHeader().setVisible(False)
-        self.exif.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.exif = read_only_table("exifTable", ["Field", "Value"])
 
         self.links = QListWidget()
         self.links.setObjectName("assetLinks")

@@ -37,7 +37,7 @@ from pimdesk.channels.registry import registry_for
 from pimdesk.events import Change
 from pimdesk.gui.context import GuiContext
 from pimdesk.gui.products_model import completeness_colour
-from pimdesk.gui.screen import Screen
+from pimdesk.gui.screen import Screen, read_only_table
 from pimdesk.gui.workers import Job
 from pimdesk.library import Library
 from pimdesk.services import publishing
@@ -99,10 +99,7 @@ class ChannelsScreen(Screen):
         self._shown_code: str | None = None
         self.last_progress: tuple[int, int] | None = None
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("channelsTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = read_only_table("channelsTable", COLUMNS)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
@@ -138,12 +135,7 @@ class ChannelsScreen(Screen):
         self.result.setObjectName("publishResult")
         self.result.setWordWrap(True)
 
-        self.states = QTableWidget(0, 3)
-        self.states.setObjectName("listingStates")
-        self.states.setHorizontalHeaderLabels(["SKU", "State", "Why"])
-        self.states.horizontalHeader().setStretchLastSection(True)
-        self.states.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.states.verticalHeader().setVisible(False)
+        self.states = read_only_table("listingStates", ["SKU", "State", "Why"])
         self.states.cellDoubleClicked.connect(self._open_state)
         self.runs = QTableWidget(0, 6)
         self.runs.setObjectName("runHistory")

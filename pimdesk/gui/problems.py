@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from pimdesk.gui.context import GuiContext
-from pimdesk.gui.screen import Screen
+from pimdesk.gui.screen import Screen, read_only_table
 from pimdesk.services import assets
 
 
@@ -26,13 +24,7 @@ class ProblemsScreen(Screen):
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.summary = QLabel()
-        self.table = QTableWidget(0, 3)
-        self.table.setObjectName("problemsTable")
-        self.table.setHorizontalHeaderLabels(["File", "Why it was not added", "Seen"])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table("problemsTable", ["File", "Why it was not added", "Seen"])
         self.missing = QPushButton("Assets whose source file went missing…")
         self.missing.clicked.connect(self._show_missing)
         bar = QHBoxLayout()

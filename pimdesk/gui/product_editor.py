@@ -41,7 +41,7 @@ from pimdesk.errors import PimdeskError, ValidationError
 from pimdesk.events import Change
 from pimdesk.gui.attribute_editors import AttributeEditor, make_editor
 from pimdesk.gui.context import GuiContext
-from pimdesk.gui.screen import Screen
+from pimdesk.gui.screen import Screen, read_only_table
 from pimdesk.library import Library
 from pimdesk.services import products, reference
 
@@ -177,11 +177,7 @@ class ProductEditorScreen(Screen):
         self.images = ImageStrip(ctx)
         self.tabs.addTab(self.images, "Images")
 
-        self.variants = QTableWidget(0, 4)
-        self.variants.setObjectName("variantsTable")
-        self.variants.setHorizontalHeaderLabels(["SKU / code", "Name", "Kind", "Enabled"])
-        self.variants.horizontalHeader().setStretchLastSection(True)
-        self.variants.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.variants = read_only_table("variantsTable", ["SKU / code", "Name", "Kind", "Enabled"])
         self.variants.cellDoubleClicked.connect(self._open_variant)
         self.variant_note = QLabel()
         self.variant_note.setWordWrap(True)

@@ -9,18 +9,16 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from pimdesk.gui.context import GuiContext
-from pimdesk.gui.screen import Screen
+from pimdesk.gui.screen import Screen, read_only_table
 from pimdesk.library import Library
 from pimdesk.services import assets, reference, rights
 
@@ -58,13 +56,7 @@ class RightsScreen(Screen):
         self.days.setSuffix(" days")
         self.days.valueChanged.connect(self.reload)
         self.summary = QLabel()
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("rightsTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table("rightsTable", COLUMNS)
         self.table.cellDoubleClicked.connect(self._open)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Expired, and expiring within"))

@@ -22,14 +22,13 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from pimdesk.gui.context import GuiContext
-from pimdesk.gui.screen import Screen
+from pimdesk.gui.screen import Screen, read_only_table
 from pimdesk.library import Library
 from pimdesk.rules import MatchResult, RuleSpec
 from pimdesk.services import rules
@@ -97,10 +96,7 @@ class RulesEditorScreen(Screen):
         super().__init__(ctx, parent)
         self.rules: list[rules.RuleInfo] = []
 
-        self.table = QTableWidget(0, 4)
-        self.table.setObjectName("rulesTable")
-        self.table.setHorizontalHeaderLabels(["#", "Name", "Pattern", "Kind"])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = read_only_table("rulesTable", ["#", "Name", "Pattern", "Kind"])
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
@@ -164,12 +160,7 @@ class RulesEditorScreen(Screen):
         self.names = NamesEdit()
         self.names.setObjectName("testerNames")
         self.names.setPlaceholderText("Paste or drop file names here, one per line")
-        self.results = QTableWidget(0, len(RESULT_COLUMNS))
-        self.results.setObjectName("testerResults")
-        self.results.setHorizontalHeaderLabels(RESULT_COLUMNS)
-        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.results.verticalHeader().setVisible(False)
-        self.results.horizontalHeader().setStretchLastSection(True)
+        self.results = read_only_table("testerResults", RESULT_COLUMNS)
         tester = QGroupBox("Tester")
         tl = QHBoxLayout(tester)
         tl.addWidget(self.names, 1)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pimdesk.events import Change
 from pimdesk.gui.context import GuiContext
@@ -61,3 +67,15 @@ class MessagePanel(QWidget):
             label.setWordWrap(True)
             layout.addWidget(label)
         layout.addStretch(2)
+
+
+def read_only_table(object_name: str, headers: list[str]) -> QTableWidget:
+    """The read-only, row-selecting table most screens list things in."""
+    table = QTableWidget(0, len(headers))
+    table.setObjectName(object_name)
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -17,13 +16,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from pimdesk.gui.context import GuiContext
+from pimdesk.gui.screen import read_only_table
 from pimdesk.services import watch
 
 COLUMNS = ["Folder", "State", "Subfolders", "Include", "Exclude", "Polling", "Last scan"]
@@ -41,13 +40,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("pimdesk settings")
         self.folders: list[watch.FolderInfo] = []
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("watchedFolders")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table("watchedFolders", COLUMNS)
         self.remove_button = QPushButton("Stop watching")
         self.remove_button.setObjectName("removeFolder")
         self.remove_button.setToolTip("The folder and its files are left untouched")
