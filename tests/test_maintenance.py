@@ -199,3 +199,37 @@ def test_a_killed_writer_leaves_a_catalog_that_opens_and_passes_check(tmp_path: 
             indexed = s.execute(text("SELECT count(*) FROM product_search")).scalar_one()
         assert count >= 400 and count % 200 == 0, "whole transactions only"
         assert indexed == count
+
+
+def test_check_finds_a_deleted_original_and_a_deleted_thumbnail(
+    library: Library, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    from pimdesk.assets.store import object_relpath, thumb_relpath
+    from pimdesk.catalog.models import AssetVersion
+    from pimdesk.services.ingest import ingest_paths
+
+    photo = tmp_path / "shoot" / "NOSKU-front.jpg"
+    photo.parent.mkdir()
+    Image.new("RGB", (64, 48), "teal").save(photo)
+    ingest_paths(library, [photo], workers=1)
+    assert check(library) == []
+    with library.session() as s:
+        version = s.scalars(select(AssetVersion)).one()
+        asset_id, number = version.asset_id, version.number
+        original = object_relpath(version.sha256, version.extension)
+        thumb = thumb_relpath(version.sha256)
+
+    os.chmod(library.root / original, 0o644)
+    (library.root / original).unlink()
+    (library.root / thumb).unlink()
+    findings = [f for f in check(library) if f.check == "asset_files"]
+    assert [(f.where, f.severity) for f in findings] == [
+        (f"asset {asset_id} version {number}", "error"),
+        (f"asset {asset_id} version {number}", "warning"),
+    ]
+    assert original in findings[0].message
+    assert thumb in findings[1].message and "ingest" in findings[1].message
+    result = CliRunner().invoke(cli, ["--library", str(library.root), "check"])
+    assert result.exit_code == 1 and original in result.output

@@ -257,7 +257,48 @@ def _catalog_consistency(library: Library, conn: Connection) -> list[Finding]:
     return findings
 
 
-CHECKS: list[Check] = [_sqlite_integrity, _search_index, _catalog_consistency]
+def _asset_files(library: Library, conn: Connection) -> list[Finding]:
+    """Every asset version's original in ``objects/`` and thumbnail in ``thumbs/``.
+
+    One query and stat calls only (no hashing): fast enough for 300,000 versions. A missing
+    original is an error (publishing fails on it); a missing thumbnail is a warning.
+    """
+    from pimdesk.assets.store import object_relpath, thumb_relpath
+
+    findings = []
+    root = Path(library.root)
+    rows = conn.execute(
+        text(
+            "SELECT asset_id, number, sha256, extension FROM asset_version "
+            "ORDER BY asset_id, number"
+        )
+    )
+    for asset_id, number, sha256, extension in rows:
+        where = f"asset {asset_id} version {number}"
+        original = object_relpath(sha256, extension)
+        if not (root / original).is_file():
+            findings.append(
+                Finding(
+                    "asset_files",
+                    f"the original {original} is missing from the library; restore it from "
+                    "a backup of the library folder, or ingest the file again",
+                    where,
+                )
+            )
+        thumb = thumb_relpath(sha256)
+        if not (root / thumb).is_file():
+            findings.append(
+                Finding(
+                    "asset_files",
+                    f"the thumbnail {thumb} is missing; ingest the original again to regenerate it",
+                    where,
+                    severity="warning",
+                )
+            )
+    return findings
+
+
+CHECKS: list[Check] = [_sqlite_integrity, _search_index, _catalog_consistency, _asset_files]
 
 
 def check(library: Library) -> list[Finding]:
