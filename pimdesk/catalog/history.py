@@ -135,29 +135,73 @@ def entries(
     ]
 
 
+UNDO_PREFIX = "undo:"
+
+
+def undo_batch(undone: str) -> str:
+    """A batch id for an undo that says which batch it reverted (``undo:<new>:<undone>``).
+
+    The undone batch is recorded in the id itself (the column holds 64 characters), so
+    "the last change" can skip both undo batches and the batches they already reverted.
+    """
+    return f"{UNDO_PREFIX}{uuid.uuid4().hex[:16]}:{undone}"
+
+
+def batch_key(row: ValueChange) -> str:
+    """The batch a row belongs to; rows written without a batch stand alone."""
+    return row.batch if row.batch is not None else f"#{row.id}"
+
+
+def _undone_by(row: ValueChange) -> str | None:
+    """The batch an undo row reverted, or None when the row is not from a recorded undo."""
+    if row.batch and row.batch.startswith(UNDO_PREFIX):
+        parts = row.batch.split(":", 2)
+        if len(parts) == 3 and parts[2]:
+            return parts[2]
+    return None
+
+
 def last_batch(session: Session, entity_type: str, entity_id: int) -> list[ValueChange]:
-    """The changes of the most recent batch on this entity, oldest first."""
-    newest = session.scalars(
+    """The changes of the most recent batch still in effect on this entity, oldest first.
+
+    Undo batches and the batches they reverted are skipped, so successive undos walk back
+    through history like Ctrl+Z instead of redoing the undo. Undos written before undo
+    batches named their target count as reverting the newest live batch below them.
+    """
+    rows = session.scalars(
         select(ValueChange)
         .where(ValueChange.entity_type == entity_type, ValueChange.entity_id == entity_id)
         .order_by(ValueChange.id.desc())
-        .limit(1)
-    ).first()
-    if newest is None:
-        return []
-    if newest.batch is None:
-        return [newest]
-    return list(
-        session.scalars(
-            select(ValueChange)
-            .where(
-                ValueChange.entity_type == entity_type,
-                ValueChange.entity_id == entity_id,
-                ValueChange.batch == newest.batch,
-            )
-            .order_by(ValueChange.id)
-        )
     )
+    undone: set[str] = set()
+    legacy_undos: set[str] = set()
+    skipped: set[str] = set()
+    target: str | None = None
+    picked: list[ValueChange] = []
+    for row in rows:
+        key = batch_key(row)
+        if target is not None:
+            if key == target:
+                picked.append(row)
+            continue
+        if key in skipped:
+            continue
+        reverted = _undone_by(row)
+        if reverted is not None:
+            undone.add(reverted)
+            skipped.add(key)
+        elif row.source.startswith(UNDO_PREFIX):
+            legacy_undos.add(key)
+            skipped.add(key)
+        elif key in undone:
+            skipped.add(key)
+        elif legacy_undos:
+            legacy_undos.pop()
+            skipped.add(key)
+        else:
+            target = key
+            picked.append(row)
+    return list(reversed(picked))
 
 
 def retention_days(session: Session) -> int:

@@ -831,7 +831,10 @@ def history(library: Library, sku: str, limit: int | None = None) -> list[hist.H
 def undo_last_change(
     library: Library, sku: str, *, author: str = "user", source: str = "gui"
 ) -> EditResult:
-    """Revert the last batch of changes on a product; the undo is itself recorded."""
+    """Revert the last change still in effect on a product; the undo is itself recorded.
+
+    Successive undos walk further back (see ``history.last_batch``).
+    """
     with library.session() as session:
         context = load_context(session)
         entity = _find(session, sku)
@@ -861,7 +864,7 @@ def undo_last_change(
             check_axes_unique(session, context, entity, values)
             entity.values = values
         entity.updated_at = hist.utcnow()
-        batch = hist.new_batch()
+        batch = hist.undo_batch(hist.batch_key(batch_rows[0]))
         hist.record(
             session,
             hist.change_rows(

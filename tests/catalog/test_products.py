@@ -199,11 +199,34 @@ def test_undo_reverts_the_last_change_and_is_recorded(apparel: Library) -> None:
     assert {"amount": "10.00", "currency": "USD"} in detail.value("price")
     newest = products.history(apparel, "TEE-BLK-S")[0]
     assert newest.batch == result.batch and newest.source.startswith("undo")
-    products.undo_last_change(apparel, "TEE-BLK-S")  # undoing the undo redoes
-    assert products.get_product(apparel, "TEE-BLK-S").value("brand") == "Two"
+    products.undo_last_change(apparel, "TEE-BLK-S")  # a second undo goes further back
+    assert products.get_product(apparel, "TEE-BLK-S").value("brand") == "Acme"
     products.create_product(apparel, "FRESH")
     with pytest.raises(PimdeskError, match="created FRESH"):
         products.undo_last_change(apparel, "FRESH")
+
+
+def test_successive_undos_walk_back_through_history(apparel: Library) -> None:
+    original = products.get_product(apparel, "TEE-BLK-S")
+    before = (original.value("name", "en_US"), original.value("brand"))
+    products.set_values(apparel, "TEE-BLK-S", {"name-en_US": "First", "brand": "A"})
+    products.set_values(apparel, "TEE-BLK-S", {"name-en_US": "Second"})
+    products.set_values(apparel, "TEE-BLK-S", {"brand": "C"})
+    seen = []
+    for _ in range(3):
+        products.undo_last_change(apparel, "TEE-BLK-S", source="cli")
+        detail = products.get_product(apparel, "TEE-BLK-S")
+        seen.append((detail.value("name", "en_US"), detail.value("brand")))
+    assert seen == [("Second", "A"), ("First", "A"), before]
+    entries = products.history(apparel, "TEE-BLK-S")
+    news = [e.new for e in entries]
+    for value in ("First", "A", "Second", "C"):
+        assert value in news  # every edit is still listed
+    assert sum(e.source.startswith("undo") for e in entries) == 4  # 3 undos, 4 fields
+    # an edit after undos becomes the last change; undo takes back exactly that edit
+    products.set_values(apparel, "TEE-BLK-S", {"brand": "D"})
+    products.undo_last_change(apparel, "TEE-BLK-S")
+    assert products.get_product(apparel, "TEE-BLK-S").value("brand") == before[1]
 
 
 def test_history_retention_and_purge(apparel: Library) -> None:
