@@ -8,6 +8,11 @@ also publishes what is waiting when it starts, runs the rights-expiry check then
 every hour, so an expired photo leaves
 the channels without anyone touching the catalog.
 
+Events only reach listeners in the process that made the change, so the publisher also polls
+a cheap signature of the catalog (:func:`pimdesk.channels.tracking.change_signature`, one
+indexed scan) every couple of seconds: an edit made with the CLI in another terminal, or on
+another machine of a team library, is published too.
+
 The watcher (``pimdesk watch``) and the GUI each own one; nothing here imports Qt, and the
 GUI forwards :attr:`AutoPublisher.on_report` to its own thread.
 """
@@ -34,6 +39,7 @@ log = logging.getLogger(__name__)
 TRIGGER_KINDS = frozenset({"ingest", "values", "import", "approval", "rights", "links", "channel"})
 DEFAULT_DEBOUNCE = 0.15  # seconds of quiet before publishing a burst of changes
 EXPIRY_INTERVAL = 3600.0
+POLL_INTERVAL = 2.0  # seconds between looks for changes committed by other processes
 
 
 @dataclass
@@ -54,12 +60,14 @@ class AutoPublisher:
         *,
         debounce: float = DEFAULT_DEBOUNCE,
         expiry_interval: float = EXPIRY_INTERVAL,
+        poll_interval: float = POLL_INTERVAL,
         on_report: Callable[[PublishReport], None] | None = None,
         on_error: Callable[[str, str], None] | None = None,
     ):
         self.library = library
         self.debounce = debounce
         self.expiry_interval = expiry_interval
+        self.poll_interval = poll_interval
         self.on_report = on_report
         self.on_error = on_error
         self.stats = AutoPublishStats()
@@ -71,6 +79,8 @@ class AutoPublisher:
         self._thread: threading.Thread | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._next_expiry = 0.0
+        self._next_poll = 0.0
+        self._seen_signature: tuple[int, int] | None = None
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -139,19 +149,22 @@ class AutoPublisher:
             with self._cond:
                 while not self._stopping:
                     now = time.monotonic()
-                    if now >= self._next_expiry:
+                    if now >= self._next_expiry or now >= self._next_poll:
                         break
                     if self._pending and now - self._last_change >= self.debounce:
                         break
+                    wait = min(self._next_expiry, self._next_poll) - now
                     if self._pending:
-                        wait = self.debounce - (now - self._last_change)
-                    else:
-                        wait = self._next_expiry - now
-                    self._cond.wait(max(0.005, min(wait, self._next_expiry - now)))
+                        wait = min(wait, self.debounce - (now - self._last_change))
+                    self._cond.wait(max(0.005, wait))
                 if self._stopping:
                     return
-                do_expiry = time.monotonic() >= self._next_expiry
-                do_publish = self._pending and not do_expiry
+                now = time.monotonic()
+                do_expiry = now >= self._next_expiry
+                do_publish = (
+                    self._pending and now - self._last_change >= self.debounce and not do_expiry
+                )
+                do_poll = now >= self._next_poll and not (do_expiry or do_publish)
                 if do_publish:
                     self._pending = False
                 self._busy = True
@@ -161,6 +174,9 @@ class AutoPublisher:
                     self._check_expiry()  # emits a "rights" change when it touched products
                 if do_publish:
                     self._publish_all()
+                if do_poll:
+                    self._next_poll = time.monotonic() + self.poll_interval
+                    self._poll_other_processes()
             finally:
                 with self._cond:
                     self._busy = False
@@ -174,9 +190,30 @@ class AutoPublisher:
         except Exception as exc:  # keep running: the next hour tries again
             self._error("rights expiry check", exc)
 
+    def _signature(self) -> tuple[int, int] | None:
+        from pimdesk.channels.tracking import change_signature
+
+        try:
+            with self.library.session() as session:
+                return change_signature(session)
+        except Exception as exc:  # a busy or unreachable catalog: look again next time
+            log.warning("auto-publish could not read the catalog: %s", exc)
+            return None
+
+    def _poll_other_processes(self) -> None:
+        """Publish when the catalog changed without an event reaching this process."""
+        signature = self._signature()
+        if signature is None:
+            return
+        seen, self._seen_signature = self._seen_signature, signature
+        if seen is not None and signature != seen:
+            self._on_change(Change("values", detail="changed by another process"))
+
     def _publish_all(self) -> None:
         from pimdesk.services.publishing import auto_publish_channels, publish_channel
 
+        # What this run will see; a later difference is a change it has not published.
+        self._seen_signature = self._signature() or self._seen_signature
         try:
             codes = auto_publish_channels(self.library)
         except Exception as exc:

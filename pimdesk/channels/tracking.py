@@ -256,3 +256,16 @@ def check_expiry(session: Session, now: dt.datetime | None = None) -> set[int]:
     else:
         setting.value = now.isoformat()
     return touched
+
+
+def change_signature(session: Session) -> tuple[int, int]:
+    """A cheap fingerprint of everything that can put a listing in the waiting list.
+
+    Every change a listing depends on bumps ``product.revision`` (see catalog.revisions), and
+    creating or deleting a product changes the count, so (count, sum of revisions) differs
+    after any such change, whichever process made it. One scan of the revision index.
+    """
+    count, total = session.execute(
+        select(func.count(Product.id), func.coalesce(func.sum(Product.revision), 0))
+    ).one()
+    return int(count), int(total)

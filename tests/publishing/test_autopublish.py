@@ -79,3 +79,32 @@ def test_a_failing_channel_is_reported_and_the_publisher_keeps_running(shop: Sho
         assert errors[0][0] == "web" and "previous output is unchanged" in errors[0][1]
         publishing.set_channel(shop.library, "web", {"fail_mid_write": "false"})
         wait_for(lambda: (shop.out / "feed.json").exists())
+
+
+def test_changes_made_by_another_process_are_published(shop: Shop) -> None:
+    """`pimdesk products set` / `rights set` in another terminal while the watcher runs."""
+    import subprocess
+    import sys
+
+    shop.add_channel(auto_publish="true")
+    shop.product("JUG-1", name="Jug")
+    shop.drop_photo("JUG-1_main_1.jpg")
+    shop.drop_photo("JUG-1_side_1.jpg", color=(0, 90, 0))
+    with shop.library.session() as s:
+        side = s.scalars(select(AssetLink.asset_id).where(AssetLink.role == "side")).one()
+
+    def cli(*args: str) -> None:
+        command = [sys.executable, "-m", "pimdesk", "--library", str(shop.library.root), *args]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    with AutoPublisher(shop.library, debounce=0.05, poll_interval=0.2) as auto:
+        assert auto.wait_idle()
+        wait_for(lambda: (shop.out / "feed.json").exists())
+        assert len(read_feed(shop.out)["items"][0]["images"]) == 2
+
+        cli("products", "set", "JUG-1", "name-en_US=Stoneware jug")
+        wait_for(lambda: read_feed(shop.out)["items"][0]["title"] == "Stoneware jug", 60)
+
+        cli("rights", "set", str(side), "--expires", "2020-01-01")
+        wait_for(lambda: len(read_feed(shop.out)["items"][0]["images"]) == 1, 60)
+        assert auto.stats.errors == []
