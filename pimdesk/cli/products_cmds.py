@@ -22,6 +22,7 @@ from pimdesk.cli.common import (
     pass_app,
     print_json,
 )
+from pimdesk.cli.display import format_change, format_value, scoped_field
 from pimdesk.errors import ImportFailed
 
 
@@ -283,8 +284,8 @@ def show_command(app: AppContext, sku: str, locale: str | None, as_json: bool) -
     for value in detail.values:
         scope = "-".join(x for x in (value.locale, value.channel) if x)
         origin = f"  (from {value.source})" if value.inherited else ""
-        text = str(value.data)
-        click.echo(f"  {value.attribute}{'-' + scope if scope else ''}: {text[:80]}{origin}")
+        text = format_value(value.data)
+        click.echo(f"  {value.attribute}{'-' + scope if scope else ''}: {text}{origin}")
     for c in detail.completeness:
         missing = f"  missing: {', '.join(c.missing)}" if c.missing else ""
         click.echo(f"complete  {c.channel}/{c.locale}: {c.ratio}%{missing}")
@@ -292,6 +293,12 @@ def show_command(app: AppContext, sku: str, locale: str | None, as_json: bool) -
         click.echo(f"variants  {m.channel}/{m.locale}: {m}")
     if detail.variants:
         click.echo("below     " + ", ".join(v.sku for v in detail.variants))
+
+
+def _change_line(change: dict[str, Any]) -> str:
+    """``name-en_US: (empty) -> Kettle`` for people."""
+    field = scoped_field(change["field"], change["locale"], change["channel"])
+    return f"{field}: {format_change(change['old'], change['new'])}"
 
 
 @products_group.command("set")
@@ -321,7 +328,7 @@ def set_command(app: AppContext, sku: str, assignments: tuple[str, ...], as_json
     if not changes:
         click.echo(f"{sku}: nothing changed")
     for c in changes:
-        click.echo(f"{sku}: {c['field']}: {c['old']!r} -> {c['new']!r}")
+        click.echo(f"{sku}: {_change_line(c)}")
 
 
 @products_group.command("history")
@@ -353,7 +360,16 @@ def history_command(app: AppContext, sku: str, limit: int, as_json: bool) -> Non
     if as_json:
         print_json(data)
         return
-    echo_table(data, ["changed_at", "author", "source", "field", "old", "new"])
+    rows = [
+        {
+            **row,
+            "field": scoped_field(row["field"], row["locale"], row["channel"]),
+            "old": format_value(row["old"], 60),
+            "new": format_value(row["new"], 60),
+        }
+        for row in data
+    ]
+    echo_table(rows, ["changed_at", "author", "source", "field", "old", "new"])
 
 
 @products_group.command("undo")
@@ -374,7 +390,7 @@ def undo_command(app: AppContext, sku: str, as_json: bool) -> None:
         print_json({"sku": sku, "changes": changes})
         return
     for c in changes:
-        click.echo(f"{sku}: {c['field']}: {c['old']!r} -> {c['new']!r}")
+        click.echo(f"{sku}: {_change_line(c)}")
 
 
 PRODUCT_COMMANDS = [import_command, export_command, products_group]
