@@ -127,6 +127,8 @@ def _show(detail: publishing.ChannelDetail, as_json: bool) -> None:
     if as_json:
         print_json(asdict(detail))
         return
+    if detail.created_folder:
+        click.echo(f"created the output folder {detail.created_folder}")
     click.echo(f"{detail.code}: {detail.label}")
     click.echo(f"  exporter: {detail.exporter or '-'}")
     click.echo(f"  locale: {', '.join(detail.locales)}  currency: {', '.join(detail.currencies)}")
@@ -215,6 +217,8 @@ def publish(
             click.echo(f"  blocked {item.sku}: {'; '.join(item.reasons)}")
         for warning in report.warnings[:20]:
             click.echo(f"  warning: {warning}", err=True)
+        for error in report.errors:
+            click.echo(f"error: {error}", err=True)
     if report.result == "failed":
         raise click.exceptions.Exit(1)
 

@@ -15,7 +15,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,7 @@ from pimdesk.channels.listings import (
     load_setup,
     setup_from_channel,
 )
-from pimdesk.channels.output import check_base_url
+from pimdesk.channels.output import OutputError, check_base_url, check_output_folder
 from pimdesk.channels.registry import registry_for
 from pimdesk.channels.tracking import (
     Candidates,
@@ -108,6 +108,7 @@ class ChannelDetail:
     unfilled_fields: list[str]
     counts: ChannelCounts | None
     problem: str | None
+    created_folder: str | None = None  # the output folder add/set just made
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,28 @@ def _check_required(exporter: type[Exporter], settings: dict[str, Any], code: st
             )
 
 
+def _make_output_folder(settings: Mapping[str, Any], given: Mapping[str, Any]) -> str | None:
+    """Create the ``output`` folder (parents too) the user has just named, if it is missing.
+
+    Only the user's explicit ``channels add`` / ``channels set output=...`` creates it: a
+    publish to a folder that vanished later (an unmounted drive) must fail, not recreate it.
+    """
+    if "output" not in given or not str(settings.get("output") or "").strip():
+        return None
+    path = Path(str(settings["output"])).expanduser()
+    if path.exists():
+        return None
+    try:
+        path.mkdir(parents=True)
+    except OSError as exc:
+        raise ValidationError(
+            f"cannot create the output folder {path}: {exc.strerror or exc}",
+            where="setting 'output'",
+            hint="choose a folder you can write to",
+        ) from exc
+    return str(path)
+
+
 def add_channel(
     library: Library,
     code: str,
@@ -270,6 +293,7 @@ def add_channel(
         }
         values = _apply_settings(cls, defaults, settings or {})
         _check_required(cls, values, code)
+        created = _make_output_folder(values, settings or {})
         default_locale = s.scalar(select(Channel.locales).where(Channel.code == "ecommerce"))
         channel = Channel(
             code=code,
@@ -282,7 +306,7 @@ def add_channel(
         )
         s.add(channel)
     library.emit(Change("channel", channel_codes=frozenset({code})))
-    return show_channel(library, code, with_counts=False)
+    return replace(show_channel(library, code, with_counts=False), created_folder=created)
 
 
 SPECIAL_KEYS = ("label", "locale", "currency", "exporter", "category_tree")
@@ -292,6 +316,7 @@ def set_channel(library: Library, code: str, changes: Mapping[str, Any]) -> Chan
     """Change settings (and ``label``, ``locale``, ``currency``, ``exporter``,
     ``category_tree``) of a channel; the exporter's settings_spec checks every value."""
     registry = registry_for(library)
+    created = None
     with library.session() as s:
         channel = _channel(s, code)
         special = {k: v for k, v in changes.items() if k in SPECIAL_KEYS}
@@ -316,9 +341,10 @@ def set_channel(library: Library, code: str, changes: Mapping[str, Any]) -> Chan
                 )
             cls = registry.get(channel.exporter)
             channel.settings = _apply_settings(cls, dict(channel.settings or {}), rest)
+            created = _make_output_folder(channel.settings, rest)
     forget(library, code)
     library.emit(Change("channel", channel_codes=frozenset({code})))
-    return show_channel(library, code, with_counts=False)
+    return replace(show_channel(library, code, with_counts=False), created_folder=created)
 
 
 def map_field(library: Library, code: str, field_name: str, source: str) -> FieldRow:
@@ -653,6 +679,13 @@ def _publish(
         and published[e.product_id].revision != e.revision
     ]
     if dry_run:
+        # the same output-folder problems the real publish would meet, not "ok"
+        if any(spec.key == "output" for spec in setup.exporter_cls.settings_spec):
+            try:
+                check_output_folder(setup.settings.get("output"))
+            except OutputError as exc:
+                report.result = "failed"
+                report.errors.append(str(exc))
         report.seconds = time.perf_counter() - started
         return report
     if mode == "changed" and not changed and not gone:

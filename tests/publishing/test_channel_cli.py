@@ -102,3 +102,33 @@ def test_demo_channels_are_publish_ready_and_publish(tmp_path: Path) -> None:
         "image" in " ".join(b["reasons"]) for b in report["blocked"]
     ), report
     assert report["published"] or report["blocked"]
+
+
+def test_the_readme_channel_example_works_on_first_use(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    out = tmp_path / "x" / "shop1"  # does not exist yet
+    Library.open(root).close()
+    code, stdout, err = run(root, "channels", "add", "shop", "--exporter", "shopify_csv",
+                            "--set", f"output={out}",
+                            "--set", "base_url=https://cdn.example.com/img/")  # fmt: skip
+    assert code == 0, err
+    assert f"created the output folder {out}" in stdout and out.is_dir()
+    from pimdesk.services import products
+
+    with Library.open(root) as lib:
+        products.create_product(lib, "TOTE-1", values={"name-en_US": "Tote", "price-USD": "30"})
+    code, stdout, err = run(root, "publish", "shop", "--dry-run")
+    assert code == 0, err
+    code, stdout, err = run(root, "publish", "shop")
+    assert code == 0, err
+    assert "TOTE-1" in (out / "products.csv").read_text(encoding="utf-8")
+    # the drive goes away: a dry run now says what the real publish would say
+    for child in out.iterdir():
+        child.unlink()
+    out.rmdir()
+    code, stdout, err = run(root, "publish", "shop", "--dry-run")
+    assert code == 1 and "does not exist" in err and "[failed]" in stdout
+    with Library.open(root) as lib:
+        products.set_values(lib, "TOTE-1", {"name-en_US": "Tote bag"})
+    code, _, err = run(root, "publish", "shop")
+    assert code == 1 and "does not exist" in err and not out.exists()

@@ -176,7 +176,8 @@ def test_invalid_gtin_and_too_long_field_block(shop: Shop) -> None:
 
 def test_missing_or_unwritable_output_folder_is_a_clear_error(shop: Shop, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
-    shop.add_channel(output=str(missing))
+    shop.add_channel(output=str(missing))  # adding the channel creates the folder ...
+    missing.rmdir()  # ... which vanishes later (an unmounted drive): publish must not remake it
     shop.product("P-1")
     with pytest.raises(PimdeskError, match="does not exist"):
         shop.publish()
@@ -365,3 +366,57 @@ def test_an_exporter_without_images_publishes_text_only_listings(shop: Shop) -> 
     assert report.result == "ok" and report.published == ["MUG-1"]
     items = read_feed(shop.out)["items"]
     assert [i["sku"] for i in items] == ["MUG-1"] and items[0]["images"] == []
+
+
+def test_adding_or_setting_a_channel_creates_its_missing_output_folder(
+    shop: Shop, tmp_path: Path
+) -> None:
+    first = tmp_path / "x" / "shop1"
+    detail = publishing.add_channel(
+        shop.library, "web", exporter="test_feed", settings={"output": str(first)}
+    )
+    assert first.is_dir() and detail.created_folder == str(first)
+    shop.product("P-1")
+    assert shop.publish().result == "ok"
+    second = tmp_path / "y" / "shop2"
+    detail = publishing.set_channel(shop.library, "web", {"output": str(second)})
+    assert second.is_dir() and detail.created_folder == str(second)
+    # an existing folder is not "created"; other settings do not touch the folder
+    assert (
+        publishing.set_channel(shop.library, "web", {"output": str(second)}).created_folder is None
+    )
+    second.rmdir()
+    publishing.set_channel(shop.library, "web", {"label": "Web"})
+    assert not second.exists()
+
+
+def test_a_folder_that_cannot_be_created_is_refused_and_nothing_is_added(
+    shop: Shop, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(PimdeskError, match="cannot create the output folder"):
+        publishing.add_channel(
+            shop.library, "web", exporter="test_feed", settings={"output": str(blocker / "sub")}
+        )
+    with pytest.raises(PimdeskError, match="no channel"):
+        publishing.show_channel(shop.library, "web")
+
+
+def test_dry_run_reports_the_output_folder_problems_a_real_publish_meets(
+    shop: Shop, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out-web"
+    shop.add_channel(output=str(folder))
+    shop.product("P-1")
+    assert publishing.publish_channel(shop.library, "web", dry_run=True).result == "ok"
+    folder.rmdir()
+    report = publishing.publish_channel(shop.library, "web", dry_run=True)
+    assert report.result == "failed"
+    assert any("does not exist" in e for e in report.errors)
+    assert not folder.exists()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    publishing.set_channel(shop.library, "web", {"output": str(blocker)})
+    report = publishing.publish_channel(shop.library, "web", dry_run=True)
+    assert report.result == "failed" and any("not a folder" in e for e in report.errors)

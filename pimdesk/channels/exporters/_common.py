@@ -22,7 +22,11 @@ from pimdesk.channels.api import FieldSpec, Issue, Listing, ListingImage, Settin
 from pimdesk.channels.output import FORMULA_TRIGGERS, starts_with_formula
 
 OUTPUT_SETTING = SettingSpec(
-    "output", "Output folder", "path", required=True, help="An existing folder the files go to."
+    "output",
+    "Output folder",
+    "path",
+    required=True,
+    help="The folder the files go to (made when added or set).",
 )
 BASE_URL_SETTING = SettingSpec(
     "base_url",
