@@ -5,7 +5,7 @@ registered from :func:`register`."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +18,9 @@ from pimdesk.cli.common import (
     pass_app,
     print_json,
 )
+
+if TYPE_CHECKING:
+    from pimdesk.library import Library
 
 
 @click.command("search")
@@ -62,10 +65,12 @@ def status_command(app: AppContext, as_json: bool) -> None:
     if as_json:
         print_json(status)
         return
-    _echo_status(status)
+    _echo_status(status, app.library)
 
 
-def _echo_status(status: dict[str, Any]) -> None:
+def _echo_status(status: dict[str, Any], library: Library) -> None:
+    from pimdesk.cli.status_display import section_lines
+
     catalog = status.get("catalog", {})
     click.echo(f"library   {catalog.get('library')} ({catalog.get('database')})")
     click.echo(
@@ -88,13 +93,8 @@ def _echo_status(status: dict[str, Any]) -> None:
     for section, data in status.items():
         if section == "catalog":
             continue
-        click.echo(f"{section}:")
-        for key, value in data.items():
-            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-                for item in value:  # one line per row (e.g. per channel), not a Python repr
-                    click.echo("  " + ", ".join(f"{k}={v}" for k, v in item.items()))
-            else:
-                click.echo(f"  {key}: {value}")
+        for line in section_lines(section, data, library):
+            click.echo(line)
 
 
 @click.command("backup")

@@ -84,7 +84,10 @@ def test_status_shows_per_channel_counts(tmp_path: Path) -> None:
     assert (shop["published"], shop["waiting"], shop["blocked"]) == (0, 1, 1)
     assert shop["last_run"]["result"] == "partial"
     code, stdout, _ = run(root, "status")
-    assert "publishing:" in stdout
+    line = next(x for x in stdout.splitlines() if x.startswith("publish   shop "))
+    assert line.startswith("publish   shop (shopify_csv): 0 published, 1 waiting")
+    assert "1 blocked, auto-publish off, last run " in line and line.endswith(" partial")
+    assert "None" not in stdout and "[]" not in stdout and "=" not in stdout
 
 
 def test_demo_channels_are_publish_ready_and_publish(tmp_path: Path) -> None:

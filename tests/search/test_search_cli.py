@@ -92,7 +92,26 @@ def test_status_cli_json_and_text_with_an_added_section(library: Library) -> Non
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.output)
     assert data["catalog"]["products"] == 0 and data["assets"] == {"assets": 0, "inbox": 0}
-    assert text.exit_code == 0 and "products  0" in text.output and "inbox: 0" in text.output
+    assert text.exit_code == 0 and "products  0" in text.output
+    assert "assets    0 assets, 0 in the inbox" in text.output
+
+
+def test_status_text_prints_sections_as_readable_lines(library: Library, tmp_path) -> None:
+    from pimdesk.services.watch import add_folder, reconcile
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    reconcile(library, add_folder(library, folder))
+    text = CliRunner().invoke(cli, ["--library", str(library.root), "status"])
+    assert text.exit_code == 0, text.output
+    lines = text.output.splitlines()
+    watch = [x for x in lines if x.startswith("watch ")]
+    assert len(watch) == 1 and watch[0].startswith(f"watch     {folder}")
+    assert ": idle, last scan " in watch[0]
+    assert "publish   ecommerce (no exporter): problem: no exporter" in lines
+    # no raw dumps: no None, no empty lists, no key=value or dict reprs
+    for junk in ("None", "[]", "=", "{", "last_scan_at", "plugin_problems"):
+        assert junk not in text.output, junk
 
 
 def test_status_counts_complete_products_per_channel(any_library: Library) -> None:
