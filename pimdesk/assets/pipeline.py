@@ -34,6 +34,7 @@ from pimdesk.assets.records import PendingFile, ProductIndex, Writer
 from pimdesk.catalog.models import AssetVersion
 from pimdesk.catalog.revisions import touch_assets, touch_products
 from pimdesk.events import Change
+from pimdesk.subprocesses import forkserver_context
 
 if TYPE_CHECKING:
     from pimdesk.library import Library
@@ -142,10 +143,10 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     """Workers forked from this process when it runs a single thread (cheapest: nothing
     is imported again); from a fork server otherwise (the watcher and the GUI run threads,
     and forking a threaded process can inherit a held lock)."""
-    method = "fork" if threading.active_count() == 1 and os.name == "posix" else "forkserver"
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":
-        context.set_forkserver_preload(["pimdesk.assets.analyse"])
+    if threading.active_count() == 1 and os.name == "posix":
+        context = multiprocessing.get_context("fork")
+    else:
+        context = forkserver_context(preload=["pimdesk.assets.analyse"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 

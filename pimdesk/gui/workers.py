@@ -104,12 +104,12 @@ class Workers(QObject):
         """The read process, started (and its library opened) in the background; reads use
         it once it is ready, so the first page never waits for a process to start."""
         if self._processes is None:
-            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
             from pimdesk.gui import readers
+            from pimdesk.subprocesses import forkserver_context
 
-            context = multiprocessing.get_context("forkserver")
+            context = forkserver_context()
             self._processes = ProcessPoolExecutor(max_workers=1, mp_context=context)
             warm = self._processes.submit(readers.warm, root)
             warm.add_done_callback(self._warmed)

@@ -258,3 +258,41 @@ def test_status_has_a_watch_section(library: Library, tmp_path: Path) -> None:
         "offline": [str(shots.resolve())],
         "last_scan_at": None,
     }
+
+
+def test_pimdesk_watch_started_beside_a_folder_named_pimdesk_uses_its_workers(
+    tmp_path: Path,
+) -> None:
+    """Started from a folder that holds a ``pimdesk`` folder (a source checkout, say), the
+    watcher's ingest workers still import the installed package (Python 3.11's fork server
+    puts the current folder first on its path)."""
+    lib, shots, cwd = tmp_path / "lib", tmp_path / "shots", tmp_path / "checkout"
+    shots.mkdir()
+    (cwd / "pimdesk").mkdir(parents=True)
+    script = Path(sys.executable).with_name("pimdesk")  # the console script users run
+    env = {**os.environ, "PIMDESK_LIBRARY": str(lib)}
+    subprocess.run([str(script), "watch", "add", str(shots)], env=env, cwd=cwd, check=True)
+    process = subprocess.Popen(
+        [str(script), "watch"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    photos = sorted((PHOTOS / "exif").glob("*.jpg"))[:12]
+    try:
+        assert process.stdout is not None
+        assert "watching" in process.stdout.readline() + process.stdout.readline()
+        for photo in photos:
+            shutil.copyfile(photo, shots / photo.name)
+        seen: set[str] = set()
+        time_limit = time.monotonic() + 120
+        while len(seen) < len(photos) and time.monotonic() < time_limit:
+            line = process.stdout.readline()
+            seen |= {p.name for p in photos if p.name in line}
+        assert len(seen) == len(photos)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=60)
+    assert "unavailable" not in err and "ImportError" not in err, err
