@@ -197,7 +197,9 @@ def test_a_killed_writer_leaves_a_catalog_that_opens_and_passes_check(tmp_path: 
         with lib.session() as s:
             count = s.execute(text("SELECT count(*) FROM product")).scalar_one()
             indexed = s.execute(text("SELECT count(*) FROM product_search")).scalar_one()
-        assert count >= 400 and count % 200 == 0, "whole transactions only"
+        # The kill lands inside batch 1's open transaction or just after its commit: either
+        # way only whole batches of 200 may survive, and at least the first one.
+        assert count >= 200 and count % 200 == 0, "whole transactions only"
         assert indexed == count
 
 
