@@ -60,8 +60,11 @@ def _pg_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(
                 text(
+                    # Client sessions only: an autovacuum worker may be in the database too,
+                    # our role may not signal it, and DROP DATABASE stops it by itself.
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    "WHERE datname = :name AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'"
                 ),
                 {"name": name},
             )
