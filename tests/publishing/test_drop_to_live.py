@@ -28,6 +28,17 @@ def wait_for(predicate, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+def image_files(store: Path) -> dict[str, bytes]:
+    """The storefront's images now; a publish may remove a listed file before it is read."""
+    files = {}
+    for path in (store / "images").iterdir():
+        try:
+            files[path.name] = path.read_bytes()
+        except FileNotFoundError:
+            continue
+    return files
+
+
 def shopify_images(path: Path) -> list[str]:
     if not path.exists():
         return []
@@ -70,14 +81,13 @@ def test_dropped_photo_reaches_storefront_and_shopify_csv(library: Library, tmp_
         wait_for(lambda: any((store / "images").glob("*")))
         page_before = (store / "index.html").read_text(encoding="utf-8")
         image_before = shopify_images(shop / "products.csv")[0]
-        files_before = {p.name: p.read_bytes() for p in (store / "images").iterdir()}
+        files_before = image_files(store)
 
         second = photo(tmp_path / "staging2" / "LAMP-1_main_1.jpg", color=(30, 30, 200))
         shutil.copyfile(second, shoot / second.name)  # the photographer replaces the shot
 
         def storefront_changed() -> bool:
-            files = {p.name: p.read_bytes() for p in (store / "images").iterdir()}
-            return files != files_before
+            return image_files(store) != files_before
 
         wait_for(storefront_changed)
         # Channels cache images by URL, so the new photo must be published under a new name.
