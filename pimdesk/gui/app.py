@@ -86,57 +86,63 @@ def apply_scheme(app: QApplication, scheme: str = "system") -> None:
         app.setPalette(dark_palette() if scheme == "dark" else light_palette())
 
 
+def _palette(colours: dict[QPalette.ColorRole, str], disabled: str) -> QPalette:
+    """A palette from role colours; disabled text of every kind gets ``disabled``."""
+    palette = QPalette()
+    for role, colour in colours.items():
+        palette.setColor(role, QColor(colour))
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.ButtonText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(disabled))
+    return palette
+
+
 def light_palette() -> QPalette:
-    p = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#f3f3f3",
-        QPalette.ColorRole.WindowText: "#1b1b1b",
-        QPalette.ColorRole.Base: "#ffffff",
-        QPalette.ColorRole.AlternateBase: "#f6f7f9",
-        QPalette.ColorRole.Text: "#1b1b1b",
-        QPalette.ColorRole.Button: "#ececec",
-        QPalette.ColorRole.ButtonText: "#1b1b1b",
-        QPalette.ColorRole.Highlight: "#2a6fdb",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.ToolTipBase: "#ffffe1",
-        QPalette.ColorRole.ToolTipText: "#1b1b1b",
-        QPalette.ColorRole.PlaceholderText: "#767676",
-        QPalette.ColorRole.Link: "#1a5fc8",
-        QPalette.ColorRole.Mid: "#c8c8c8",
-    }
-    for role, colour in roles.items():
-        p.setColor(role, QColor(colour))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#8a8a8a"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#8a8a8a"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#8a8a8a"))
-    return p
+    return _palette(
+        {
+            QPalette.ColorRole.Window: "#f3f3f3",
+            QPalette.ColorRole.WindowText: "#1b1b1b",
+            QPalette.ColorRole.Base: "#ffffff",
+            QPalette.ColorRole.AlternateBase: "#f6f7f9",
+            QPalette.ColorRole.Text: "#1b1b1b",
+            QPalette.ColorRole.Button: "#ececec",
+            QPalette.ColorRole.ButtonText: "#1b1b1b",
+            QPalette.ColorRole.Highlight: "#2a6fdb",
+            QPalette.ColorRole.HighlightedText: "#ffffff",
+            QPalette.ColorRole.ToolTipBase: "#ffffe1",
+            QPalette.ColorRole.ToolTipText: "#1b1b1b",
+            QPalette.ColorRole.PlaceholderText: "#767676",
+            QPalette.ColorRole.Link: "#1a5fc8",
+            QPalette.ColorRole.Mid: "#c8c8c8",
+        },
+        disabled="#8a8a8a",
+    )
 
 
 def dark_palette() -> QPalette:
-    p = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#232629",
-        QPalette.ColorRole.WindowText: "#eff0f1",
-        QPalette.ColorRole.Base: "#1b1e20",
-        QPalette.ColorRole.AlternateBase: "#272b2e",
-        QPalette.ColorRole.Text: "#eff0f1",
-        QPalette.ColorRole.Button: "#31363b",
-        QPalette.ColorRole.ButtonText: "#eff0f1",
-        QPalette.ColorRole.Highlight: "#3d7fe0",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.ToolTipBase: "#31363b",
-        QPalette.ColorRole.ToolTipText: "#eff0f1",
-        QPalette.ColorRole.PlaceholderText: "#9a9ea2",
-        QPalette.ColorRole.Link: "#6fa8ff",
-        QPalette.ColorRole.Mid: "#4a4f54",
-        QPalette.ColorRole.BrightText: "#ffffff",
-    }
-    for role, colour in roles.items():
-        p.setColor(role, QColor(colour))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#7f8386"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#7f8386"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#7f8386"))
-    return p
+    return _palette(
+        {
+            QPalette.ColorRole.Window: "#232629",
+            QPalette.ColorRole.WindowText: "#eff0f1",
+            QPalette.ColorRole.Base: "#1b1e20",
+            QPalette.ColorRole.AlternateBase: "#272b2e",
+            QPalette.ColorRole.Text: "#eff0f1",
+            QPalette.ColorRole.Button: "#31363b",
+            QPalette.ColorRole.ButtonText: "#eff0f1",
+            QPalette.ColorRole.Highlight: "#3d7fe0",
+            QPalette.ColorRole.HighlightedText: "#ffffff",
+            QPalette.ColorRole.ToolTipBase: "#31363b",
+            QPalette.ColorRole.ToolTipText: "#eff0f1",
+            QPalette.ColorRole.PlaceholderText: "#9a9ea2",
+            QPalette.ColorRole.Link: "#6fa8ff",
+            QPalette.ColorRole.Mid: "#4a4f54",
+            QPalette.ColorRole.BrightText: "#ffffff",
+        },
+        disabled="#7f8386",
+    )
 
 
 def _fatal(message: str, details: str) -> int:
