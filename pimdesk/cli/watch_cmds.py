@@ -256,11 +256,14 @@ def watch(ctx: click.Context, app: AppContext, as_json: bool) -> None:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     services = background_services(library)  # auto-publishing and friends
     watcher = FolderWatcher(library, on_event=_event_printer(as_json), services=services)
+    # the photographer's proof that the drop went live: one line per auto-publish run
+    unsubscribe = library.events.subscribe(_publish_printer(as_json))
     try:
         watcher.run_forever(stop)
     except KeyboardInterrupt:
         pass
     finally:
+        unsubscribe()
         signal.signal(signal.SIGTERM, previous)
     click.echo("pimdesk: watcher stopped", err=True)
 
@@ -299,6 +302,31 @@ def _event_printer(as_json: bool):  # type: ignore[no-untyped-def]
         else:
             line = f"{event.kind:<11} {event.folder}: {event.message}"
         click.echo(line)
+        sys.stdout.flush()
+
+    return show
+
+
+def _publish_printer(as_json: bool):  # type: ignore[no-untyped-def]
+    """Show each publish that wrote something (auto-publish runs on its own thread)."""
+    from pimdesk.events import Change
+
+    def show(change: Change) -> None:
+        if change.kind != "publish":
+            return
+        if not change.product_ids and change.detail.endswith(" 0 withdrawn"):
+            return  # a run that found nothing to write is not news while watching
+        for code in sorted(change.channel_codes):
+            if as_json:
+                data = {
+                    "kind": "published",
+                    "channel": code,
+                    "message": change.detail,
+                    "products": len(change.product_ids),
+                }
+                click.echo(json.dumps(data, ensure_ascii=False))
+            else:
+                click.echo(f"{'published':<11} {code}: {change.detail}")
         sys.stdout.flush()
 
     return show
