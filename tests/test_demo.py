@@ -116,3 +116,21 @@ def test_demo_files_hold_valid_gtins_and_both_locales() -> None:
     assert named and all(r["name-de_DE"] for r in named)
     setup = json.loads((demo_dir() / "setup.json").read_text(encoding="utf-8"))
     assert [c["code"] for c in setup["channels"]] == ["storefront", "shopify", "google"]
+
+
+def test_demo_ends_with_the_next_steps_and_their_paths_are_true(tmp_path) -> None:
+    """The printed loop names real commands: the storefront it names exists after publishing."""
+    root = tmp_path / "shop"
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["--library", str(root), "demo"], env={"PIMDESK_LIBRARY": ""})
+    assert shown.exit_code == 0, shown.output
+    assert f"pimdesk --library {root} publish storefront" in shown.output
+    assert "TOTE-NAT_main_1.jpg" in shown.output
+    published = runner.invoke(cli, ["--library", str(root), "publish", "storefront"])
+    assert published.exit_code in (0, 1), published.output  # partial: blocked demo products
+    assert (root / "exports/storefront/index.html").exists()
+    assert str(root / "exports/storefront/index.html") in shown.output
+    with Library.open(root) as library:
+        from pimdesk.services.products import get_product
+
+        assert get_product(library, "TOTE-NAT").sku == "TOTE-NAT"

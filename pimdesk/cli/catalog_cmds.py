@@ -161,6 +161,23 @@ def demo_command(app: AppContext, as_json: bool) -> None:
     for step in report.steps:
         click.echo(f"{step['step']}: {step['summary']}")
     click.echo(f"demo ready in {app.library.root}")
+    click.echo(_demo_next_steps(app))
+
+
+def _demo_next_steps(app: AppContext) -> str:
+    """The loop a new user came to see, spelled out with this library's own paths."""
+    import os
+
+    root = app.library.root
+    explicit = app.library_path is not None and not os.environ.get("PIMDESK_LIBRARY")
+    cmd = f"pimdesk --library {root}" if explicit else "pimdesk"
+    return (
+        "\nnext, see a photo go live by itself:\n"
+        f"  {cmd} publish storefront      then open {root / 'exports/storefront/index.html'}\n"
+        f"  mkdir -p ~/shots && {cmd} watch add ~/shots && {cmd} watch\n"
+        "  copy any JPEG into ~/shots as TOTE-NAT_main_1.jpg: the storefront and the Shopify\n"
+        f"  CSV ({root / 'exports/shopify/products.csv'}) pick it up within seconds"
+    )
 
 
 SEARCH_COMMANDS = [search_command, status_command, backup_command, check_command, demo_command]
