@@ -44,6 +44,18 @@ class ValidationError(PimdeskError):
     """A value that breaks an attribute's or a channel's rules."""
 
 
+class ValuesInvalid(ValidationError):
+    """Several values of one row or one edit are invalid; ``errors`` keeps each one."""
+
+    def __init__(self, errors: list[ValidationError]):
+        first = errors[0]
+        super().__init__(first.message, where=first.where, hint=first.hint)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return f"{len(self.errors)} values are invalid: " + "; ".join(map(str, self.errors))
+
+
 @dataclass(frozen=True)
 class RowError:
     """One rejected input row: where it was and why, for import reports."""

@@ -111,7 +111,7 @@ def _decimal(value: object, *, field: str, what: str) -> Decimal:
         text = value.strip()
         if _DECIMAL.fullmatch(text):
             return Decimal(text)
-        raise ValidationError(f"{text!r} is not a {what}", where=field)
+        raise ValidationError(f"{text!r} is not a {what}", where=field, hint=_number_hint(text))
     if isinstance(value, (bool, dt.date, dt.datetime)):
         raise ValidationError(f"{value!s} is not a {what}", where=field)
     if isinstance(value, Decimal):
@@ -131,6 +131,23 @@ def _decimal(value: object, *, field: str, what: str) -> Decimal:
     if not number.is_finite():
         raise ValidationError(f"{value!r} is not a {what}", where=field)
     return number
+
+
+_DECIMAL_COMMA = re.compile(r"[+-]?\d{1,3}(?:[.\s\u00a0\u202f]\d{3})*,\d+|[+-]?\d+,\d+")
+
+
+def _number_hint(text: str) -> str:
+    """What to type instead, for the spellings spreadsheets in many locales produce."""
+    if re.fullmatch(r"[+-]?\d{1,3},\d{3}", text):  # 1,234: a decimal comma or thousands?
+        return f"write {text.replace(',', '.')} or {text.replace(',', '')}, without a comma"
+    if _DECIMAL_COMMA.fullmatch(text):
+        fixed = re.sub(r"[.\s\u00a0\u202f]", "", text).replace(",", ".")
+        return f"write numbers with a decimal point: {fixed}"
+    if re.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
+        return f"leave out the thousands separators: {text.replace(',', '')}"
+    if re.search(r"\d", text) and re.search(r"[^\d.,+\-\s]", text):
+        return "only the number goes in this column (no currency sign or unit)"
+    return "write a number such as 12.50"
 
 
 @functools.lru_cache(maxsize=256)

@@ -25,6 +25,8 @@ from pimdesk.cli.common import (
 from pimdesk.cli.display import format_change, format_value, scoped_field
 from pimdesk.errors import ImportFailed
 
+SHOWN_ERRORS = 20  # a failed import lists this many reasons on the terminal
+
 
 def _author() -> str:
     try:
@@ -126,6 +128,15 @@ def import_command(
                     ],
                 }
             )
+        elif len(exc.errors) > 1:  # the summary line names only the first: list them all
+            for error in exc.errors[:SHOWN_ERRORS]:
+                click.echo(f"pimdesk: rejected: {error}", err=True)
+            if len(exc.errors) > SHOWN_ERRORS:
+                click.echo(
+                    f"pimdesk: ... {len(exc.errors) - SHOWN_ERRORS} more "
+                    "(--rejects FILE writes every rejected row with its reasons)",
+                    err=True,
+                )
         raise
     if as_json:
         print_json(report.as_dict())

@@ -37,7 +37,7 @@ from pimdesk.catalog.models import (
 from pimdesk.catalog.validation import validate_identifier
 from pimdesk.catalog.values import get_value, merged, set_value
 from pimdesk.catalog.variants import axis_key, describe, missing_axes, nearest_axis_values
-from pimdesk.errors import PimdeskError, RowError, ValidationError
+from pimdesk.errors import PimdeskError, RowError, ValidationError, ValuesInvalid
 from pimdesk.importexport.rows import NeutralRow, Parser, SchemaNeeds
 
 CHUNK = 1000
@@ -99,9 +99,11 @@ class _Model:
 
 
 class _RowRejected(Exception):
-    def __init__(self, error: RowError):
-        super().__init__(str(error))
-        self.error = error
+    """A row refused, with every reason found in it (one per bad column)."""
+
+    def __init__(self, *errors: RowError):
+        super().__init__("; ".join(map(str, errors)))
+        self.errors = list(errors)
 
 
 def apply_needs(session: Session, context: CatalogContext, needs: SchemaNeeds) -> list[str]:
@@ -186,7 +188,7 @@ class Importer:
         self.seen_models: dict[str, int] = {}
         self.pending: list[NeutralRow] = []
         self.deferred: list[NeutralRow] = []
-        self.rejected_rows: list[tuple[NeutralRow, RowError]] = []
+        self.rejected_rows: list[tuple[NeutralRow, list[RowError]]] = []
         self.model_ids_changed: set[int] = set()
         self.rows_done = 0
         self.current_links: dict[int, tuple[set[int], set[int]]] = {}
@@ -196,20 +198,26 @@ class Importer:
 
     # -- errors -----------------------------------------------------------------------------
 
-    def reject(self, row: NeutralRow, error: RowError) -> None:
+    def reject(self, row: NeutralRow, errors: list[RowError]) -> None:
         self.report.rejected += 1
-        if len(self.report.errors) < MAX_ERRORS_KEPT:
-            self.report.errors.append(error)
-        self.rejected_rows.append((row, error))
+        room = MAX_ERRORS_KEPT - len(self.report.errors)
+        if room > 0:
+            self.report.errors.extend(errors[:room])
+        self.rejected_rows.append((row, errors))
 
     def _error(self, row: NeutralRow, column: str | None, message: str) -> _RowRejected:
         return _RowRejected(RowError(row.row, column, message, row.identifier or None))
 
     def _from_validation(self, row: NeutralRow, exc: ValidationError) -> _RowRejected:
-        column = exc.where or None
-        if column and column.startswith("column "):
-            column = column[len("column ") :].strip("'")
-        return self._error(row, column, exc.message)
+        found = exc.errors if isinstance(exc, ValuesInvalid) else [exc]
+        errors = []
+        for one in found:
+            column = one.where or None
+            if column and column.startswith("column "):
+                column = column[len("column ") :].strip("'")
+            message = f"{one.message} ({one.hint})" if one.hint else one.message
+            errors.append(RowError(row.row, column, message, row.identifier or None))
+        return _RowRejected(*errors)
 
     # -- models -----------------------------------------------------------------------------
 
@@ -480,13 +488,13 @@ class Importer:
         if row.warnings:
             self.report.warnings.extend(row.warnings)
         if row.error is not None:
-            self.reject(row, row.error)
+            self.reject(row, [row.error])
             return
         if row.kind == "model":
             try:
                 self.add_model(row)
             except _RowRejected as exc:
-                self.reject(row, exc.error)
+                self.reject(row, exc.errors)
             return
         if row.parent and self.model(row.parent) is None:
             self.deferred.append(row)
@@ -556,7 +564,7 @@ class Importer:
             try:
                 prepared = self._prepare(row, existing.get(row.identifier), parent_codes)
             except _RowRejected as exc:
-                self.reject(row, exc.error)
+                self.reject(row, exc.errors)
                 continue
             kind, data, categories, tags, changes = prepared
             if kind == "insert":

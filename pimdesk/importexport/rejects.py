@@ -19,7 +19,7 @@ from pimdesk.importexport.escaping import escape_cell
 def write_rejects(
     path: Path,
     headers: Sequence[str],
-    rejected: Iterable[tuple[list[tuple[int, list[str]]], RowError]],
+    rejected: Iterable[tuple[list[tuple[int, list[str]]], Sequence[RowError]]],
 ) -> int:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -29,11 +29,12 @@ def write_rejects(
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow([escape_cell(h) for h in [*headers, "error"]])
-            for source_rows, error in rejected:
-                rows = source_rows or [(error.row, [])]
+            for source_rows, errors in rejected:
+                rows = source_rows or [(errors[0].row, [])]
+                reason = "; ".join(map(str, errors))  # every bad column of the row
                 for _number, cells in rows:
                     padded = list(cells) + [""] * (len(headers) - len(cells))
-                    writer.writerow([escape_cell(c) for c in [*padded, str(error)]])
+                    writer.writerow([escape_cell(c) for c in [*padded, reason]])
                     count += 1
         os.replace(tmp, path)
     except BaseException:

@@ -82,9 +82,9 @@ def import_file(
         else:
             rejected = getattr(failed, "rejected_rows", [])
         if failed is not None and not rejected:
-            rejected_pairs = [([], e) for e in failed.errors]
+            rejected_pairs = [([], [e]) for e in failed.errors]
         else:
-            rejected_pairs = [(row.source_rows, error) for row, error in rejected]
+            rejected_pairs = [(row.source_rows, errors) for row, errors in rejected]
         write_rejects(Path(rejects_path), table.headers, rejected_pairs)
         report.rejects_path = str(rejects_path)
     if failed is not None:

@@ -327,3 +327,58 @@ def test_the_cli_exits_1_with_one_line_naming_row_and_column(tmp_path: Path, cas
     assert re.search(pattern, result.stderr)
     listed = CliRunner().invoke(cli, ["--library", lib, "products", "list", "--json"])
     assert json.loads(listed.output) == []
+
+
+def test_every_bad_column_of_a_row_is_named_at_once(shop: Library, tmp_path: Path) -> None:
+    """A spreadsheet user fixes a row in one pass: all its bad cells are reported, with hints."""
+    path = write(tmp_path, HEADER + 'A-1,default,Kettle,"12,50",lots,4006381333932\n')
+    failed = fails(shop, path, r"row 2, column 'price-USD'.*and 2 more")
+    assert [(e.row, e.column) for e in failed.errors] == [
+        (2, "price-USD"),
+        (2, "stock"),
+        (2, "gtin"),
+    ]
+    assert "write numbers with a decimal point: 12.50" in failed.errors[0].message
+    rejects = tmp_path / "rejects.csv"
+    report = import_file(shop, path, skip_invalid=True, rejects_path=rejects)
+    assert report.rejected == 1 and len(report.errors) == 3
+    reason = list(csv.reader(rejects.open(encoding="utf-8")))[1][-1]
+    assert all(f"column '{c}'" in reason for c in ("price-USD", "stock", "gtin"))
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [
+        ("12,50", "write numbers with a decimal point: 12.50"),
+        ("1.234,56", "write numbers with a decimal point: 1234.56"),
+        ("1,234.50", "leave out the thousands separators: 1234.50"),
+        ("1,234", "write 1.234 or 1234, without a comma"),
+        ("$12", "no currency sign or unit"),
+    ],
+)
+def test_numbers_in_spreadsheet_spellings_say_what_to_type(
+    shop: Library, tmp_path: Path, typed: str, hint: str
+) -> None:
+    path = write(tmp_path, HEADER + f'A-1,default,Kettle,"{typed}",1,\n')
+    failed = fails(shop, path, r"row 2, column 'price-USD'")
+    assert hint in failed.errors[0].message
+
+
+def test_the_cli_lists_every_reason_of_a_failed_import(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + 'A-1,default,Kettle,"9,99",lots,\nA-2,default,Pot,x,1,\n')
+    lib = str(tmp_path / "lib")
+    result = CliRunner().invoke(cli, ["--library", lib, "import", str(path)])
+    assert result.exit_code == 1
+    rejected = [line for line in result.stderr.splitlines() if "rejected:" in line]
+    assert len(rejected) == 3
+    assert "row 2, column 'stock'" in rejected[1] and "row 3, column 'price-USD'" in rejected[2]
+    assert result.stderr.splitlines()[-1].startswith("pimdesk: error:")
+
+
+def test_products_set_names_every_bad_value(shop: Library) -> None:
+    with pytest.raises(PimdeskError) as info:
+        products.set_values(shop, "KEEP-1", {"price-USD": "3,5", "stock": "many"})
+    message = str(info.value)
+    assert "2 values are invalid" in message
+    assert "price-USD" in message and "3.5" in message and "stock" in message
+    assert_unchanged(shop)
