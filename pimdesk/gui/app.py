@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 
 import platformdirs
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
@@ -180,7 +180,8 @@ def run(library_path: Path | None = None, scheme: str = "system") -> int:
     sys.excepthook = excepthook
     try:
         window.show()
-        window.start_background()
+        # the watcher and auto-publish start once the window is up, not before its first page
+        QTimer.singleShot(0, window.start_background)
         return app.exec()
     finally:
         sys.excepthook = previous_hook

@@ -6,6 +6,7 @@ asset, open the rules editor); screens never reach into each other.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,57 @@ class PlaceholderScreen(Screen):
         layout.addWidget(MessagePanel(label, text))
 
 
+# Every screen of the window, in the order of the View menu: key -> label.
+SCREENS: dict[str, str] = {
+    "products": "Products",
+    "editor": "Product",
+    "assets": "Assets",
+    "inbox": "Unmatched inbox",
+    "channels": "Channels",
+    "rights": "Rights & expiry",
+    "problems": "Problems",
+    "rules": "Filename rules",
+}
+
+
+class Screens:
+    """The window's screens by key, each built (and added to the stack) on first use.
+
+    ``screens["assets"]`` builds the Assets screen if it does not exist yet; :meth:`built`
+    lists only those that do (saving state, for instance, needs no others).
+    """
+
+    def __init__(self, build: Callable[[str], Screen], stack: QStackedWidget):
+        self._build = build
+        self._stack = stack
+        self._built: dict[str, Screen] = {}
+
+    def __contains__(self, key: object) -> bool:
+        return key in SCREENS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SCREENS)
+
+    def __getitem__(self, key: str) -> Screen:
+        screen = self._built.get(key)
+        if screen is None:
+            if key not in SCREENS:
+                raise KeyError(key)
+            screen = self._build(key)
+            self._built[key] = screen
+            self._stack.addWidget(screen)
+        return screen
+
+    def get(self, key: str) -> Screen | None:
+        return self[key] if key in SCREENS else None
+
+    def is_built(self, key: str) -> bool:
+        return key in self._built
+
+    def built(self) -> list[Screen]:
+        return list(self._built.values())
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -60,10 +112,9 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar()
         self.stack = QStackedWidget()
         self.stack.setObjectName("screens")
-        self.screens: dict[str, Screen] = {}
-        for screen in self._build_screens():
-            self.screens[screen.key] = screen
-            self.stack.addWidget(screen)
+        # Built the first time each is shown: at start only the products table exists, so
+        # the window (and its first page) does not wait for eight screens nobody looks at.
+        self.screens = Screens(self._build_screen, self.stack)
 
         from pimdesk.gui.search import SearchBox
 
@@ -113,31 +164,23 @@ class MainWindow(QMainWindow):
 
     # -- building ----------------------------------------------------------------------
 
-    def _build_screens(self) -> list[Screen]:
-        from pimdesk.gui.product_editor import ProductEditorScreen
-        from pimdesk.gui.products import ProductsScreen
-
-        ctx = self.context
-        screens: list[Screen] = [ProductsScreen(ctx), ProductEditorScreen(ctx)]
-        for key, label in [
-            ("assets", "Assets"),
-            ("inbox", "Unmatched inbox"),
-            ("channels", "Channels"),
-            ("rights", "Rights & expiry"),
-            ("problems", "Problems"),
-            ("rules", "Filename rules"),
-        ]:
-            screens.append(self._screen_or_placeholder(key, label))
-        return screens
-
-    def _screen_or_placeholder(self, key: str, label: str) -> Screen:
+    def _build_screen(self, key: str) -> Screen:
         from pimdesk.gui import registry
 
-        factory = registry.screen_factories().get(key)
+        ctx = self.context
+        if key == "products":
+            from pimdesk.gui.products import ProductsScreen
+
+            return ProductsScreen(ctx)
+        if key == "editor":
+            from pimdesk.gui.product_editor import ProductEditorScreen
+
+            return ProductEditorScreen(ctx)
+        factory = registry.screen_factory(key)
         if factory is not None:
-            return factory(self.context)
+            return factory(ctx)
         return PlaceholderScreen(
-            self.context, key, label, "This part of pimdesk is not available in this build yet."
+            ctx, key, SCREENS[key], "This part of pimdesk is not available in this build yet."
         )
 
     def _build_status_bar(self) -> None:
@@ -180,10 +223,10 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(find)
 
         view_menu = menu.addMenu("&View")
-        for key, screen in self.screens.items():
+        for key, label in SCREENS.items():
             if key == "editor":
                 continue
-            action = QAction(screen.label, self)
+            action = QAction(label, self)
             action.triggered.connect(lambda _=False, k=key: self.show_screen(k))
             view_menu.addAction(action)
 
@@ -343,7 +386,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         settings.setValue("window/splitter", self.splitter.saveState())
-        for screen in self.screens.values():
+        for screen in self.screens.built():
             if hasattr(screen, "save_state"):
                 screen.save_state(settings)
         settings.sync()

@@ -13,23 +13,27 @@ if TYPE_CHECKING:
     from pimdesk.gui.screen import Screen
 
 
-def screen_factories() -> dict[str, Callable[[GuiContext], Screen]]:
-    """Screen key -> factory, for every screen this build has."""
-    from pimdesk.gui.assets import AssetsScreen
-    from pimdesk.gui.channels import ChannelsScreen
-    from pimdesk.gui.inbox import InboxScreen
-    from pimdesk.gui.problems import ProblemsScreen
-    from pimdesk.gui.rights import RightsScreen
-    from pimdesk.gui.rules_editor import RulesEditorScreen
+# screen key -> "module:class", imported only when the screen is first shown
+_SCREENS = {
+    "assets": "pimdesk.gui.assets:AssetsScreen",
+    "inbox": "pimdesk.gui.inbox:InboxScreen",
+    "channels": "pimdesk.gui.channels:ChannelsScreen",
+    "rights": "pimdesk.gui.rights:RightsScreen",
+    "problems": "pimdesk.gui.problems:ProblemsScreen",
+    "rules": "pimdesk.gui.rules_editor:RulesEditorScreen",
+}
 
-    return {
-        "assets": AssetsScreen,
-        "inbox": InboxScreen,
-        "channels": ChannelsScreen,
-        "rights": RightsScreen,
-        "problems": ProblemsScreen,
-        "rules": RulesEditorScreen,
-    }
+
+def screen_factory(key: str) -> Callable[[GuiContext], Screen] | None:
+    """The factory of one screen, importing only its module (None: not in this build)."""
+    import importlib
+
+    target = _SCREENS.get(key)
+    if target is None:
+        return None
+    module, _, name = target.partition(":")
+    factory: Callable[[GuiContext], Screen] = getattr(importlib.import_module(module), name)
+    return factory
 
 
 def settings_dialog() -> Callable[..., Any] | None:

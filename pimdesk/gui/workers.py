@@ -110,7 +110,12 @@ class Workers(QObject):
             from pimdesk.subprocesses import forkserver_context
 
             context = forkserver_context()
-            self._processes = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self._processes = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=readers.follow_window,
+                initargs=(os.getpid(),),
+            )
             warm = self._processes.submit(readers.warm, root)
             warm.add_done_callback(self._warmed)
         return self._processes

@@ -91,3 +91,50 @@ def test_search_finds_an_asset_by_file_name_and_opens_it(
     assert window.current_screen().key == "assets"
     qtbot.waitUntil(lambda: window.screens["assets"].inspector.asset_id == asset_id, timeout=5000)
     window.context.workers.wait()
+
+
+def _click_sidebar(qtbot, window: MainWindow, key: str) -> None:
+    from pimdesk.gui.sidebar import KeyRole
+
+    sidebar = window.sidebar
+    row = next(r for r in range(sidebar.count()) if sidebar.item(r).data(KeyRole) == key)
+    rect = sidebar.visualItemRect(sidebar.item(row))
+    qtbot.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_screens_are_built_when_first_opened_and_then_work(
+    qtbot, library, qsettings, tmp_path
+) -> None:
+    from PIL import Image
+
+    from pimdesk.gui.assets_model import AssetIdRole
+    from pimdesk.services import ingest
+
+    add_products(library, 2)
+    photo = tmp_path / "SKU-00001_main.jpg"
+    Image.new("RGB", (200, 200), "teal").save(photo, "JPEG")
+    asset_id = ingest.ingest_paths(library, [photo]).files[0].asset_id
+    window = make_window(qtbot, library, qsettings)
+    # at start only the products table exists
+    assert window.screens.is_built("products")
+    assert not any(window.screens.is_built(k) for k in ("assets", "channels", "rules", "editor"))
+
+    _click_sidebar(qtbot, window, "assets")
+    assert window.current_screen().key == "assets"
+    grid = window.screens["assets"]
+    qtbot.waitUntil(lambda: grid.model.rowCount() == 1, timeout=5000)
+    assert grid.model.index(0).data(AssetIdRole) == asset_id
+    qtbot.waitUntil(lambda: grid.inspector.asset_id == asset_id, timeout=5000)
+
+    _click_sidebar(qtbot, window, "channels")
+    assert window.current_screen().key == "channels"
+    _click_sidebar(qtbot, window, "products")
+    assert window.current_screen().key == "products"
+    assert window.screens.is_built("channels") and not window.screens.is_built("rules")
+    # the View menu lists every screen, built or not, and opens it
+    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    rules = next(a for a in view.actions() if a.text() == "Filename rules")
+    rules.trigger()
+    assert window.current_screen().key == "rules"
+    window.close()  # saving state touches only the screens that exist
+    window.context.workers.wait()
