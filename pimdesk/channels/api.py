@@ -170,3 +170,108 @@ class Exporter(ABC):
         cancel: CancelToken,
     ) -> PublishResult:
         """Write ``listings`` to the target; see the class docstring."""
+
+
+# -- optional: incremental feeds ------------------------------------------------------------
+#
+# An exporter that writes one feed file made of independent pieces, one per product group
+# (a product model with its variants, or a lone product), may also subclass
+# :class:`IncrementalFeed`. Publishing then keeps the rendered pieces between runs and, after
+# a change, renders only the groups that changed and streams the stored pieces into the new
+# feed. An exporter that does not implement it is published through :meth:`Exporter.publish`
+# as before (API version 1 plugins work unchanged).
+#
+# Two things in a feed depend on other groups, and publishing resolves them in feed order so
+# that a partial rebuild gives the same bytes as a full one:
+# - ``GroupPlan.claim``: a name that must be unique among groups (Shopify's handle). The
+#   first group in feed order keeps it, the next ones get ``-2``, ``-3``, ...;
+# - an image version shown by several groups is published once, under the file name the
+#   first group in feed order asked for; every group using it gets that URL.
+
+
+@dataclass(frozen=True)
+class PieceImage:
+    """One image a group shows, with the file name it would be published under."""
+
+    version_id: int
+    filename: str
+    file: Path
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    """What publishing needs to know about a group before rendering it."""
+
+    key: str  # stable identity of the group ("model:TOTE", "sku:MUG-1")
+    order: str  # position of the group in the feed (groups sorted by it)
+    claim: str = ""  # a name to make unique among groups ("" = none)
+    images: tuple[PieceImage, ...] = ()
+
+
+@dataclass(frozen=True)
+class GroupContext:
+    """What publishing resolved for a group: its unique claim and its images' URLs."""
+
+    claim: str
+    urls: Mapping[int, str]  # version id -> URL
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A group's rendered part of the feed and the remote ids of its listings (by SKU)."""
+
+    data: bytes
+    remote_ids: Mapping[str, str]
+
+
+class IncrementalFeed(ABC):
+    """Optional mix-in for an :class:`Exporter` whose feed is a head, one piece per group in
+    group order, and a tail. Every method must be a pure function of its arguments and the
+    exporter's settings; bump ``piece_version`` whenever the bytes a method returns change,
+    so stored pieces of an older version are rebuilt."""
+
+    piece_version: ClassVar[str] = "1"
+
+    def begin_incremental(self) -> None:
+        """Called once, before validation, when publishing takes the pieces path (an
+        exporter may switch off caches it keeps for :meth:`Exporter.publish`)."""
+        return None
+
+    @abstractmethod
+    def feed_name(self) -> str:
+        """The feed file's name in the output folder."""
+
+    @abstractmethod
+    def group_key(self, listing: Listing) -> str:
+        """The group a listing belongs to."""
+
+    @abstractmethod
+    def plan_group(self, listings: Sequence[Listing]) -> GroupPlan:
+        """The plan of one group (its live listings, in SKU order)."""
+
+    @abstractmethod
+    def render_group(self, listings: Sequence[Listing], context: GroupContext) -> Piece:
+        """The feed bytes of one group."""
+
+    def feed_head(self) -> bytes:
+        return b""
+
+    def feed_tail(self) -> bytes:
+        return b""
+
+    def image_folder(self) -> str:
+        """Subfolder of the output folder the images go to ("" = beside the feed)."""
+        return ""
+
+    def base_url_for(self, root: Path) -> str:
+        """The URL prefix of published images (``base_url`` setting or file:// URLs)."""
+        return root.resolve().as_uri() + "/"
+
+    def feed_warnings(self, size: int) -> list[str]:
+        """Warnings about the assembled feed (e.g. a size limit of the channel)."""
+        return []
+
+
+def supports_pieces(exporter: Exporter) -> bool:
+    """Whether publishing may take the incremental path for this exporter."""
+    return isinstance(exporter, IncrementalFeed)

@@ -266,6 +266,7 @@ _SYNC_BATCH = 16
 class _Planned:
     source: Path | None
     data: bytes | str | Writer | None
+    meta: dict[str, Any] | None = None  # filled by a Writer while it writes (sha256, size)
 
 
 def _stage_image(source: Path, target: Path) -> tuple[Path, bool]:
@@ -305,9 +306,20 @@ class OutputFolder:
     files of the previous run that are no longer referenced, and writes the final manifest.
     A failure before the renames leaves the previous output exactly as it was. Only names in
     this owner's manifest are ever removed or overwritten.
+
+    ``keep_previous=True`` (an incremental publish that registers only what changed): the
+    files of the previous run stay in the manifest, untouched, unless :meth:`release` gives
+    them up or the same name is registered again; a kept name is not given to another image.
     """
 
-    def __init__(self, root: Path | str | None, owner: str, *, subfolders: Sequence[str] = ()):
+    def __init__(
+        self,
+        root: Path | str | None,
+        owner: str,
+        *,
+        subfolders: Sequence[str] = (),
+        keep_previous: bool = False,
+    ):
         self.root = check_output_folder(root)
         self._real_root = self.root.resolve()
         self._safe_dirs: dict[str, Path] = {"": self.root}
@@ -317,6 +329,7 @@ class OutputFolder:
         self.previous: dict[str, dict[str, Any]] = self._load_manifest()
         self._files: dict[str, _Planned] = {}
         self._by_source: dict[tuple[str, Path, str], str] = {}
+        self._kept: dict[str, dict[str, Any]] = dict(self.previous) if keep_previous else {}
         for sub in {"", *subfolders, *(str(PurePosixPath(n).parent) for n in self.previous)}:
             folder = self.root if sub in {"", "."} else safe_join(self.root, sub)
             remove_stale_temps(folder)
@@ -365,6 +378,14 @@ class OutputFolder:
     def owns(self, name: str) -> bool:
         return name in self.previous
 
+    def release(self, name: str) -> None:
+        """Give up a kept file of the previous run (removed after the commit unless it is
+        registered again)."""
+        self._kept.pop(name, None)
+
+    def kept(self, name: str) -> bool:
+        return name in self._kept
+
     def _taken_by_user(self, name: str) -> bool:
         return not self.owns(name) and os.path.lexists(self.path(name))
 
@@ -384,17 +405,28 @@ class OutputFolder:
             stem, ext = wanted, ""
         candidate = f"{folder}/{wanted}" if folder else wanted
         counter = 1
-        while candidate in self._files or self._taken_by_user(candidate):
+        source_text = str(source)
+        while (
+            candidate in self._files
+            or self._taken_by_user(candidate)
+            or (candidate in self._kept and self._kept[candidate].get("source") != source_text)
+        ):
             counter += 1
             base = f"{stem}-{counter}.{ext}" if ext else f"{stem}-{counter}"
             candidate = f"{folder}/{base}" if folder else base
         self.path(candidate)
+        self._kept.pop(candidate, None)
         self._files[candidate] = _Planned(Path(source), None)
         self._by_source[key] = candidate
         return candidate
 
-    def add_document(self, name: str, data: bytes | str | Writer) -> str:
-        """A feed or page to write after the images. Refuses to replace a user's file."""
+    def add_document(
+        self, name: str, data: bytes | str | Writer, meta: dict[str, Any] | None = None
+    ) -> str:
+        """A feed or page to write after the images. Refuses to replace a user's file.
+
+        ``meta``: for a Writer, a dict it fills while writing (``sha256``, ``size``) that the
+        manifest records for the file."""
         target = self.path(name)
         if self._taken_by_user(name):
             raise OutputError(
@@ -402,7 +434,8 @@ class OutputFolder:
                 where=f"channel output ({self.owner})",
                 hint="move the file away or choose an empty output folder",
             )
-        self._files[name] = _Planned(None, data)
+        self._kept.pop(name, None)
+        self._files[name] = _Planned(None, data, meta)
         return name
 
     def _write_manifest(self, files: Mapping[str, dict[str, Any]]) -> None:
@@ -425,7 +458,7 @@ class OutputFolder:
             for name in self._files:
                 intent.setdefault(name, {})
             self._write_manifest(intent)
-        final: dict[str, dict[str, Any]] = {}
+        final: dict[str, dict[str, Any]] = dict(self._kept)
         written: list[Path] = []
         staged: list[tuple[Path, Path]] = []  # (temp, target), images first
         to_sync: list[Path] = []
@@ -474,10 +507,10 @@ class OutputFolder:
                     old = self.previous.get(name, {})
                     if old.get("sha256") == digest and _same_size(target, len(data)):
                         continue
-                else:
-                    final[name] = {}
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = _stage(target, data)
+                if not isinstance(data, bytes | bytearray):
+                    final[name] = dict(planned.meta or {})
                 staged.append((tmp, target))
                 to_sync.append(tmp)
             self._check_cancel(cancel)
@@ -571,6 +604,26 @@ def csv_bytes(
         writer.writerow(cells)
     data = buffer.getvalue().encode("utf-8")
     return b"\xef\xbb\xbf" + data if bom else data
+
+
+def csv_rows_bytes(rows: Iterable[Sequence[Any]], width: int, *, delimiter: str = ",") -> bytes:
+    """Data rows encoded exactly as :func:`csv_bytes` encodes them (no header, no BOM, no
+    escaping): a piece of a CSV feed that is assembled from pieces."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(
+        buffer,
+        delimiter=delimiter,
+        quotechar='"',
+        doublequote=True,
+        lineterminator="\r\n",
+        quoting=csv.QUOTE_MINIMAL,
+    )
+    for row in rows:
+        cells = ["" if cell is None else str(cell) for cell in row]
+        if len(cells) != width:
+            raise ValueError(f"row has {len(cells)} cells, header has {width}")
+        writer.writerow(cells)
+    return buffer.getvalue().encode("utf-8")
 
 
 def owasp_cell(value: str) -> str:

@@ -22,8 +22,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, insert, select, update
 
 from pimdesk.catalog.models import Attribute, Channel, Family, PublishedListing, PublishRun
-from pimdesk.channels import mapping
-from pimdesk.channels.api import CancelToken, Exporter, PublishResult, SettingSpec
+from pimdesk.channels import incremental, mapping
+from pimdesk.channels.api import (
+    CancelToken,
+    Exporter,
+    PublishResult,
+    SettingSpec,
+    supports_pieces,
+)
 from pimdesk.channels.listing_cache import forget, listing_cache
 from pimdesk.channels.listings import (
     COMMON_SETTINGS,
@@ -140,6 +146,7 @@ class PublishReport:
     files: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. why the whole feed was rebuilt
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -160,6 +167,7 @@ class RunInfo:
     products: list[str]
     versions: list[int]
     errors: list[str]
+    notes: list[str] = field(default_factory=list)
 
 
 # -- channels -----------------------------------------------------------------------------
@@ -629,6 +637,107 @@ def save_listing_caches(library: Library) -> None:
     save_all(library)
 
 
+@dataclass
+class _Outcome:
+    """What a publish found: the listings for the feed, which of them changed, what goes."""
+
+    feed: list[BuiltListing]
+    changed: list[BuiltListing]
+    gone: list[Any]
+    stale: list[BuiltListing]  # revision moved, fingerprint did not
+
+
+def _outcome(
+    report: PublishReport,
+    entries: Sequence[BuiltListing],
+    published: Mapping[int, Any],
+    withdraw: Sequence[Any],
+) -> _Outcome:
+    """Fill ``report`` (published, unchanged, withdrawn, blocked, warnings) from the built
+    ``entries`` and the published rows."""
+    live_entries = sorted(entries, key=lambda e: e.sku)
+    feed = [e for e in live_entries if not e.blocked]
+    report.blocked = [
+        BlockedListing(e.sku, [f"{i.field}: {i.message}" for i in e.issues if i.blocking])
+        for e in live_entries
+        if e.blocked
+    ]
+    for entry in live_entries:
+        report.warnings.extend(str(i) for i in entry.issues if not i.blocking)
+    changed = [
+        e
+        for e in feed
+        if e.product_id not in published or published[e.product_id].fingerprint != e.fingerprint
+    ]
+    report.published = [e.sku for e in changed]
+    report.unchanged = len(feed) - len(changed)
+    blocked_ids = {e.product_id for e in live_entries if e.blocked}
+    gone = list(withdraw) + [published[pid] for pid in blocked_ids if pid in published]
+    report.withdrawn = sorted(row.sku for row in gone)
+    if report.blocked:
+        report.result = "partial"
+    changed_ids = {e.product_id for e in changed}
+    stale = [
+        e
+        for e in feed
+        if e.product_id in published
+        and e.product_id not in changed_ids
+        and published[e.product_id].revision != e.revision
+    ]
+    return _Outcome(feed, changed, gone, stale)
+
+
+def _dry_run_checks(setup: ChannelSetup, report: PublishReport) -> None:
+    """The same output-folder problems the real publish would meet, not "ok"."""
+    if any(spec.key == "output" for spec in setup.exporter_cls.settings_spec):
+        try:
+            check_output_folder(setup.settings.get("output"))
+        except OutputError as exc:
+            report.result = "failed"
+            report.errors.append(str(exc))
+
+
+def _start_run(library: Library, channel_id: int, run_mode: str) -> int:
+    with library.session() as s:
+        # a run still "running" here was killed: say so in the history
+        s.execute(
+            update(PublishRun)
+            .where(PublishRun.channel_id == channel_id, PublishRun.result == "running")
+            .values(result="interrupted")
+        )
+        run = PublishRun(channel_id=channel_id, mode=run_mode, result="running")
+        s.add(run)
+        s.flush()
+        return int(run.id)
+
+
+def _failed(
+    library: Library,
+    code: str,
+    run_id: int,
+    report: PublishReport,
+    feed: Sequence[BuiltListing],
+    exc: BaseException,
+    started: float,
+) -> PublishError:
+    """Log a run that failed while writing; the error to raise."""
+    message = str(exc) if isinstance(exc, PimdeskError) else f"{type(exc).__name__}: {exc}"
+    report.result = "failed"
+    report.errors.append(message)
+    _finish_run(library, run_id, report, feed, [])
+    report.seconds = time.perf_counter() - started
+    if isinstance(exc, PimdeskError):
+        return PublishError(
+            f"publishing {code} failed, the previous output is unchanged: {exc.message}",
+            where=exc.where,
+            hint=exc.hint,
+        )
+    return PublishError(
+        f"publishing {code} failed, the previous output is unchanged: {message}",
+        hint="this looks like a bug in the exporter; the run is in 'pimdesk publish --history'",
+    )
+
+
 def _publish(
     library: Library,
     code: str,
@@ -643,71 +752,31 @@ def _publish(
     registry = registry_for(library)
     with library.session() as s:
         setup = load_setup(s, registry, code)
-        plan = _plan(library, s, setup, build="all" if mode == "all" else "live")
+        exporter = setup.exporter()
+        if supports_pieces(exporter):
+            prep = incremental.prepare(library, s, setup, exporter, mode=mode, dry_run=dry_run)
+        else:
+            plan = _plan(library, s, setup, build="all" if mode == "all" else "live")
+    if supports_pieces(exporter):
+        return _publish_pieces(library, prep, mode, dry_run, progress, cancel, run_mode, started)
     candidates = plan.candidates
     report = PublishReport(channel=code, mode=mode, dry_run=dry_run, result="ok")
     live_entries = [plan.entries[pid] for pid in candidates.live if pid in plan.entries]
-    live_entries.sort(key=lambda e: e.sku)
-    feed = [e for e in live_entries if not e.blocked]
-    report.blocked = [
-        BlockedListing(e.sku, [f"{i.field}: {i.message}" for i in e.issues if i.blocking])
-        for e in live_entries
-        if e.blocked
-    ]
-    for entry in live_entries:
-        report.warnings.extend(str(i) for i in entry.issues if not i.blocking)
-    published = candidates.published
-    changed = [
-        e
-        for e in feed
-        if e.product_id not in published or published[e.product_id].fingerprint != e.fingerprint
-    ]
-    report.published = [e.sku for e in changed]
-    report.unchanged = len(feed) - len(changed)
-    blocked_ids = {e.product_id for e in live_entries if e.blocked}
-    gone = [row for row in candidates.withdraw] + [
-        published[pid] for pid in blocked_ids if pid in published
-    ]
-    report.withdrawn = sorted(row.sku for row in gone)
-    if report.blocked:
-        report.result = "partial"
-    stale = [
-        e
-        for e in feed
-        if e.product_id in published
-        and e not in changed
-        and published[e.product_id].revision != e.revision
-    ]
+    outcome = _outcome(report, live_entries, candidates.published, candidates.withdraw)
+    feed, changed, gone = outcome.feed, outcome.changed, outcome.gone
     if dry_run:
-        # the same output-folder problems the real publish would meet, not "ok"
-        if any(spec.key == "output" for spec in setup.exporter_cls.settings_spec):
-            try:
-                check_output_folder(setup.settings.get("output"))
-            except OutputError as exc:
-                report.result = "failed"
-                report.errors.append(str(exc))
+        _dry_run_checks(setup, report)
         report.seconds = time.perf_counter() - started
         return report
     if mode == "changed" and not changed and not gone:
-        if stale:
-            _refresh_revisions(library, setup.id, stale)
+        if outcome.stale:
+            _refresh_revisions(library, setup.id, outcome.stale)
         report.result = "nothing" if not report.blocked else "partial"
         report.seconds = time.perf_counter() - started
         return report
 
-    with library.session() as s:
-        # a run still "running" here was killed: say so in the history
-        s.execute(
-            update(PublishRun)
-            .where(PublishRun.channel_id == setup.id, PublishRun.result == "running")
-            .values(result="interrupted")
-        )
-        run = PublishRun(channel_id=setup.id, mode=run_mode, result="running")
-        s.add(run)
-        s.flush()
-        run_id = run.id
+    run_id = _start_run(library, setup.id, run_mode)
     report.run_id = run_id
-    exporter = setup.exporter()
     try:
         result = exporter.publish(
             [e.listing for e in feed],
@@ -716,21 +785,7 @@ def _publish(
             cancel or CancelToken(),
         )
     except Exception as exc:
-        message = str(exc) if isinstance(exc, PimdeskError) else f"{type(exc).__name__}: {exc}"
-        report.result = "failed"
-        report.errors.append(message)
-        _finish_run(library, run_id, report, feed, [])
-        report.seconds = time.perf_counter() - started
-        if isinstance(exc, PimdeskError):
-            raise PublishError(
-                f"publishing {code} failed, the previous output is unchanged: {exc.message}",
-                where=exc.where,
-                hint=exc.hint,
-            ) from exc
-        raise PublishError(
-            f"publishing {code} failed, the previous output is unchanged: {message}",
-            hint="this looks like a bug in the exporter; the run is in 'pimdesk publish --history'",
-        ) from exc
+        raise _failed(library, code, run_id, report, feed, exc, started) from exc
     report.files = [str(p) for p in result.files]
     report.warnings.extend(result.warnings)
     _record(library, setup.id, run_id, feed, gone, result)
@@ -738,6 +793,13 @@ def _publish(
     if persist_cache:
         listing_cache(library, code, setup.config_hash).save()
     report.seconds = time.perf_counter() - started
+    _emit_published(library, code, changed, gone)
+    return report
+
+
+def _emit_published(
+    library: Library, code: str, changed: Sequence[BuiltListing], gone: Sequence[Any]
+) -> None:
     library.emit(
         Change(
             "publish",
@@ -746,6 +808,76 @@ def _publish(
             detail=f"{len(changed)} published, {len(gone)} withdrawn",
         )
     )
+
+
+def _publish_pieces(
+    library: Library,
+    prep: incremental.Prepared,
+    mode: str,
+    dry_run: bool,
+    progress: Progress | None,
+    cancel: CancelToken | None,
+    run_mode: str,
+    started: float,
+) -> PublishReport:
+    """The incremental path (exporters implementing ``api.IncrementalFeed``): only the groups
+    a change touches are built, validated and rendered; the feed is assembled from stored
+    pieces. ``--all`` and a store that cannot be trusted rebuild every piece."""
+    setup = prep.setup
+    code = setup.code
+    report = PublishReport(channel=code, mode=mode, dry_run=dry_run, result="ok")
+    try:
+        outcome = _outcome(
+            report, list(prep.built.values()), prep.published, prep.candidates.withdraw
+        )
+        feed, changed, gone = outcome.feed, outcome.changed, outcome.gone
+        report.unchanged = incremental.listed_after(prep, feed) - len(changed)
+        if dry_run:
+            _dry_run_checks(setup, report)
+            report.seconds = time.perf_counter() - started
+            return report
+        if mode == "changed" and not prep.full and not changed and not gone:
+            if outcome.stale:
+                _refresh_revisions(library, setup.id, outcome.stale)
+            report.result = "nothing" if not report.blocked else "partial"
+            report.seconds = time.perf_counter() - started
+            return report
+        if prep.note:
+            report.notes.append(prep.note)
+        run_id = _start_run(library, setup.id, run_mode)
+        report.run_id = run_id
+        try:
+            written = incremental.write(
+                library,
+                prep,
+                feed,
+                run_id=run_id,
+                progress=progress or (lambda _d, _t: None),
+                cancel=cancel or CancelToken(),
+            )
+        except Exception as exc:
+            raise _failed(library, code, run_id, report, feed, exc, started) from exc
+    finally:
+        prep.close()
+    report.files = [str(p) for p in written.files]
+    report.warnings.extend(written.warnings)
+    remote = {
+        e.sku: written.remote_ids[e.product_id] for e in feed if e.product_id in written.remote_ids
+    }
+    _record(
+        library,
+        setup.id,
+        run_id,
+        feed,
+        gone,
+        PublishResult(remote_ids=remote),
+        only_given=not prep.full,
+        remote_only={pid: r for pid, r in written.remote_ids.items() if pid not in prep.built},
+    )
+    report.unchanged = written.listed - len(changed)
+    _finish_run(library, run_id, report, feed, changed, listed=written.listed)
+    report.seconds = time.perf_counter() - started
+    _emit_published(library, code, changed, gone)
     return report
 
 
@@ -769,19 +901,37 @@ def _record(
     feed: Sequence[BuiltListing],
     gone: Sequence[Any],
     result: PublishResult,
+    *,
+    only_given: bool = False,
+    remote_only: Mapping[int, str] | None = None,
 ) -> None:
+    """Store what was published. ``only_given``: read the existing rows of ``feed`` only
+    (an incremental publish); ``remote_only``: products whose listing did not change but
+    whose remote id may have (a group rendered again for another group's sake)."""
     now = dt.datetime.now(dt.UTC)
     with library.session() as s:
-        existing = {
-            pid: (fp, rev)
-            for pid, fp, rev in s.execute(
-                select(
-                    PublishedListing.product_id,
-                    PublishedListing.fingerprint,
-                    PublishedListing.revision,
-                ).where(PublishedListing.channel_id == channel_id)
+        query = select(
+            PublishedListing.product_id,
+            PublishedListing.fingerprint,
+            PublishedListing.revision,
+        ).where(PublishedListing.channel_id == channel_id)
+        existing: dict[int, tuple[str, int]] = {}
+        if only_given:
+            ids = [e.product_id for e in feed]
+            for start in range(0, len(ids), 900):
+                chunk = ids[start : start + 900]
+                for pid, fp, rev in s.execute(query.where(PublishedListing.product_id.in_(chunk))):
+                    existing[pid] = (fp, rev)
+        else:
+            existing = {pid: (fp, rev) for pid, fp, rev in s.execute(query)}
+        if remote_only:
+            s.execute(
+                update(PublishedListing),
+                [
+                    {"channel_id": channel_id, "product_id": pid, "remote_id": remote}
+                    for pid, remote in remote_only.items()
+                ],
             )
-        }
         gone_ids = [row.product_id for row in gone]
         for start in range(0, len(gone_ids), 900):
             s.execute(
@@ -832,6 +982,8 @@ def _finish_run(
     report: PublishReport,
     feed: Sequence[BuiltListing],
     changed: Sequence[BuiltListing],
+    *,
+    listed: int | None = None,
 ) -> None:
     with library.session() as s:
         run = s.get(PublishRun, run_id)
@@ -844,11 +996,12 @@ def _finish_run(
         run.blocked = len(report.blocked)
         run.details = {
             "products": [e.sku for e in changed][:1000],
-            "listed": len(feed),
+            "listed": len(feed) if listed is None else listed,
             "versions": sorted({v for e in changed for v in e.versions})[:5000],
             "withdrawn": report.withdrawn[:1000],
             "blocked": [{"sku": b.sku, "reasons": b.reasons} for b in report.blocked][:1000],
             "errors": report.errors,
+            "notes": report.notes,
             "files": report.files[:100],
         }
 
@@ -877,6 +1030,7 @@ def publish_history(library: Library, code: str, limit: int = RUN_HISTORY_LIMIT)
                 products=list((run.details or {}).get("products", [])),
                 versions=list((run.details or {}).get("versions", [])),
                 errors=list((run.details or {}).get("errors", [])),
+                notes=list((run.details or {}).get("notes", [])),
             )
             for run in runs
         ]

@@ -67,6 +67,14 @@ class ListingMemo:
         self._previous, self._current = self._current, {}
 
 
+class NoMemo(ListingMemo):
+    """A memo that keeps nothing: for publishes that never hand the same Listing objects
+    over again (the incremental path builds only what changed)."""
+
+    def get(self, kind: str, listing: Listing, extra: Hashable, compute: Callable[[], T]) -> T:
+        return compute()
+
+
 _MEMOS: dict[tuple[str, str], ListingMemo] = {}
 _MEMOS_LOCK = threading.Lock()
 
@@ -85,6 +93,11 @@ class FileExporter(Exporter):
             with _MEMOS_LOCK:
                 self._memo = _MEMOS.setdefault(key, ListingMemo())
         return self._memo
+
+    def begin_incremental(self) -> None:
+        """Publishing goes through the pieces path (see ``api.IncrementalFeed``): listings
+        are built fresh for the few groups that changed, so the memo would only hold them."""
+        self._memo = NoMemo()
 
     def _get(self, listing: Listing, name: str) -> Any:
         """The channel field ``name`` of ``listing`` (see :func:`_common.field`)."""

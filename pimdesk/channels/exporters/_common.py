@@ -292,11 +292,16 @@ class ProductGroup:
         return result
 
 
+def group_key(listing: Listing) -> str:
+    """The group of a listing: its product model, or the product itself."""
+    return f"model:{listing.parent_code}" if listing.parent_code else f"sku:{listing.sku}"
+
+
 def group_listings(listings: Sequence[Listing]) -> list[ProductGroup]:
     """Listings grouped by product model (``parent_code``), groups in first-seen order."""
     groups: dict[str, ProductGroup] = {}
     for listing in listings:
-        key = f"model:{listing.parent_code}" if listing.parent_code else f"sku:{listing.sku}"
+        key = group_key(listing)
         groups.setdefault(key, ProductGroup(key)).variants.append(listing)
     return list(groups.values())
 

@@ -19,14 +19,20 @@ the folder to a public host so Shopify can download them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 
 from pimdesk.channels.api import (
     CancelToken,
     FieldSpec,
+    GroupContext,
+    GroupPlan,
+    IncrementalFeed,
     Issue,
     Listing,
+    Piece,
+    PieceImage,
     Progress,
     PublishResult,
     SettingSpec,
@@ -40,6 +46,7 @@ from pimdesk.channels.exporters._common import (
     decimal_text,
     formula_issues,
     grams,
+    group_key,
     group_listings,
     integer,
     main_image,
@@ -50,7 +57,8 @@ from pimdesk.channels.exporters._common import (
     text_list,
     truncate,
 )
-from pimdesk.channels.output import csv_bytes, url_for
+from pimdesk.channels.output import check_base_url, csv_bytes, csv_rows_bytes, url_for
+from pimdesk.channels.pieces import unique_claim
 
 LEGACY_HEADER: tuple[str, ...] = (
     "Handle", "Title", "Body (HTML)", "Vendor", "Product Category", "Type", "Tags", "Published",
@@ -171,7 +179,7 @@ def _bool(value: bool) -> str:
     return "TRUE" if value else "FALSE"
 
 
-class ShopifyCsvExporter(FileExporter):
+class ShopifyCsvExporter(FileExporter, IncrementalFeed):
     """Shopify product CSV; see the module docstring for the format and the policies."""
 
     name = "shopify_csv"
@@ -289,16 +297,14 @@ class ShopifyCsvExporter(FileExporter):
 
     # -- rows ------------------------------------------------------------------------
 
-    def _handle(self, group: ProductGroup, used: set[str]) -> str:
+    def _handle_base(self, group: ProductGroup) -> str:
+        """The handle a group asks for, before it is made unique among groups."""
         mapped = text(self._get(group.first, "handle"))
         handle = slugify(mapped or group.title) or slugify(group.first.parent_code or "")
-        handle = handle or slugify(group.first.sku) or "product"
-        candidate, counter = handle, 1
-        while candidate in used:
-            counter += 1
-            candidate = f"{handle}-{counter}"
-        used.add(candidate)
-        return candidate
+        return handle or slugify(group.first.sku) or "product"
+
+    def _handle(self, group: ProductGroup, used: set[str]) -> str:
+        return unique_claim(self._handle_base(group), used)
 
     def _variant_row(self, listing: Listing, group: ProductGroup, image_url: str) -> dict[str, str]:
         get = self._get
@@ -371,56 +377,113 @@ class ShopifyCsvExporter(FileExporter):
                 fields[f"option{index}_name"] = axis_label(code)
         return fields
 
-    def rows(self, groups: Sequence[ProductGroup], urls: dict[int, str]) -> list[list[str]]:
-        """The CSV rows of ``groups``; ``urls`` maps an image's version id to its URL."""
+    def _key_to_col(self) -> dict[str, int]:
         column = 0 if self.header_set == "legacy" else 1
         index = {name: i for i, name in enumerate(self.header)}
-        key_to_col = {key: index[names[column]] for key, names in _COLUMNS.items()}
+        return {key: index[names[column]] for key, names in _COLUMNS.items()}
+
+    def rows(self, groups: Sequence[ProductGroup], urls: Mapping[int, str]) -> list[list[str]]:
+        """The CSV rows of ``groups``; ``urls`` maps an image's version id to its URL."""
+        key_to_col = self._key_to_col()
         rows: list[list[str]] = []
         used: set[str] = set()
         for group in groups:
-            handle = self._handle(group, used)
-            images = group.images()
-            row_dicts: list[dict[str, str]] = []
-            for number, listing in enumerate(group.variants):
-                own = main_image(listing)
-                url = urls.get(own.version_id, "") if own is not None else ""
-                shape = (group.is_simple, tuple(group.axis_codes))
-                values = dict(
-                    self.memo.get(
-                        "variant",
-                        listing,
-                        (url, shape),
-                        lambda i=listing, u=url, g=group: self._variant_row(i, g, u),
-                    )
-                )
-                if number == 0:
-                    values.update(
-                        self.memo.get(
-                            "product",
-                            listing,
-                            (handle, shape),
-                            lambda h=handle, g=group: self._product_fields(g, h),
-                        )
-                    )
-                row_dicts.append(values)
-            for position, image in enumerate(images, start=1):
-                if position > len(row_dicts):
-                    row_dicts.append({})
-                row_dicts[position - 1].update(
-                    {
-                        "image_src": urls.get(image.version_id, ""),
-                        "image_position": str(position),
-                        "image_alt": truncate(image.alt_text, ALT_TEXT_LIMIT),
-                    }
-                )
-            for values in row_dicts:
-                row = [""] * len(self.header)
-                row[key_to_col["handle"]] = handle
-                for key, value in values.items():
-                    row[key_to_col[key]] = value
-                rows.append(row)
+            rows.extend(self._group_rows(group, self._handle(group, used), urls, key_to_col))
         return rows
+
+    def _group_rows(
+        self,
+        group: ProductGroup,
+        handle: str,
+        urls: Mapping[int, str],
+        key_to_col: Mapping[str, int],
+    ) -> list[list[str]]:
+        """The rows of one group under its (already unique) handle."""
+        images = group.images()
+        row_dicts: list[dict[str, str]] = []
+        shape = (group.is_simple, tuple(group.axis_codes))
+        for number, listing in enumerate(group.variants):
+            own = main_image(listing)
+            url = urls.get(own.version_id, "") if own is not None else ""
+            values = dict(
+                self.memo.get(
+                    "variant",
+                    listing,
+                    (url, shape),
+                    lambda i=listing, u=url, g=group: self._variant_row(i, g, u),
+                )
+            )
+            if number == 0:
+                values.update(
+                    self.memo.get(
+                        "product",
+                        listing,
+                        (handle, shape),
+                        lambda h=handle, g=group: self._product_fields(g, h),
+                    )
+                )
+            row_dicts.append(values)
+        for position, image in enumerate(images, start=1):
+            if position > len(row_dicts):
+                row_dicts.append({})
+            row_dicts[position - 1].update(
+                {
+                    "image_src": urls.get(image.version_id, ""),
+                    "image_position": str(position),
+                    "image_alt": truncate(image.alt_text, ALT_TEXT_LIMIT),
+                }
+            )
+        rows: list[list[str]] = []
+        width = len(self.header)
+        handle_col = key_to_col["handle"]
+        for values in row_dicts:
+            row = [""] * width
+            row[handle_col] = handle
+            for key, value in values.items():
+                row[key_to_col[key]] = value
+            rows.append(row)
+        return rows
+
+    # -- incremental feed (IncrementalFeed) ------------------------------------------
+
+    def feed_name(self) -> str:
+        return str(self.settings.get("file_name") or "products.csv")
+
+    def group_key(self, listing: Listing) -> str:
+        return group_key(listing)
+
+    def plan_group(self, listings: Sequence[Listing]) -> GroupPlan:
+        group = ProductGroup(group_key(listings[0]), list(listings))
+        return GroupPlan(
+            key=group.key,
+            order=group.first.sku,
+            claim=self._handle_base(group),
+            images=tuple(PieceImage(i.version_id, i.filename, i.file) for i in group.images()),
+        )
+
+    def render_group(self, listings: Sequence[Listing], context: GroupContext) -> Piece:
+        group = ProductGroup(group_key(listings[0]), list(listings))
+        rows = self._group_rows(group, context.claim, context.urls, self._key_to_col())
+        sku_col = self._key_to_col()["sku"]
+        remote = {row[sku_col]: context.claim for row in rows if row[sku_col]}
+        return Piece(csv_rows_bytes(rows, len(self.header)), remote)
+
+    def feed_head(self) -> bytes:
+        return csv_bytes(self.header, [])
+
+    def base_url_for(self, root: Path) -> str:
+        return check_base_url(self.settings.get("base_url")) or root.resolve().as_uri() + "/"
+
+    def feed_warnings(self, size: int) -> list[str]:
+        return self._size_warnings(self.feed_name(), size)
+
+    def _size_warnings(self, file_name: str, size: int) -> list[str]:
+        if size <= FILE_LIMIT:
+            return []
+        return [
+            f"{file_name} is {size / 1e6:.1f} MB; Shopify's importer is said to take "
+            "15 MB at most: import it in parts or publish fewer products to this channel"
+        ]
 
     # -- publish ---------------------------------------------------------------------
 
@@ -450,11 +513,7 @@ class ShopifyCsvExporter(FileExporter):
         rows = self.rows(groups, urls)
         file_name = str(self.settings.get("file_name") or "products.csv")
         data = csv_bytes(header, rows)
-        if len(data) > FILE_LIMIT:
-            result.warnings.append(
-                f"{file_name} is {len(data) / 1e6:.1f} MB; Shopify's importer is said to take "
-                "15 MB at most: import it in parts or publish fewer products to this channel"
-            )
+        result.warnings.extend(self._size_warnings(file_name, len(data)))
         out.add_document(file_name, data)
         self.check_cancel(cancel)
         result.files = out.commit(cancel)

@@ -1,0 +1,400 @@
+"""Stored feed pieces: what makes an incremental publish proportional to the change.
+
+A channel whose exporter implements :class:`~pimdesk.channels.api.IncrementalFeed` keeps,
+per product group, the rendered bytes of its part of the feed in a SQLite file under
+``<library>/cache/pieces/``, with what the next run needs to redo only the groups a change
+touches:
+
+- ``groups``: per group its position in the feed (``ord``), the claim it asked for and the
+  one it got (unique among groups, in feed order), the URLs it used and the rendered piece;
+- ``members``: which product is in which group (a changed product finds its old group);
+- ``images``: every image version a group shows, with the file name it asked for; the first
+  group in feed order using a version publishes it (``owned``) and every group uses that URL;
+- ``names``: the rendition file names handed out to listings, so a rebuilt listing gets a
+  name no other product holds;
+- ``meta``: format, the configuration hash (channel settings, field map, exporter and its
+  piece version), the feed's sha256/size/mtime and the publish run that wrote it.
+
+It is only a cache: when it is missing, unreadable, of another format or configuration, or
+does not describe the feed on disk, the caller rebuilds every piece and says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pimdesk.renditions import naming
+
+FORMAT = "1"
+_CHUNK = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS groups (
+    key TEXT PRIMARY KEY,
+    ord TEXT NOT NULL,
+    base TEXT NOT NULL,
+    root TEXT NOT NULL,
+    claim TEXT NOT NULL DEFAULT '',
+    urls TEXT NOT NULL DEFAULT '{}',
+    remote TEXT NOT NULL DEFAULT '{}',
+    piece BLOB
+);
+CREATE INDEX IF NOT EXISTS groups_ord ON groups (ord);
+CREATE INDEX IF NOT EXISTS groups_root ON groups (root);
+CREATE TABLE IF NOT EXISTS members (product_id INTEGER PRIMARY KEY, group_key TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS members_group ON members (group_key);
+CREATE TABLE IF NOT EXISTS images (
+    group_key TEXT NOT NULL,
+    version_id INTEGER NOT NULL,
+    ord TEXT NOT NULL,
+    pos INTEGER NOT NULL,
+    filename TEXT NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (group_key, version_id)
+);
+CREATE INDEX IF NOT EXISTS images_version ON images (version_id, ord);
+CREATE TABLE IF NOT EXISTS owned (
+    version_id INTEGER PRIMARY KEY,
+    group_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    url TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS names (name TEXT PRIMARY KEY, product_id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS names_product ON names (product_id);
+"""
+
+_ROOT = re.compile(r"(-\d+)+$")
+
+
+def unique_claim(base: str, used: set[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``, ...: the first one not in ``used`` (now taken)."""
+    candidate, counter = base, 1
+    while candidate in used:
+        counter += 1
+        candidate = f"{base}-{counter}"
+    used.add(candidate)
+    return candidate
+
+
+def claim_root(base: str) -> str:
+    """Every name :func:`unique_claim` can give ``base`` has this root (trailing ``-<digits>``
+    removed), so groups with different roots never compete for a name."""
+    return _ROOT.sub("", base)
+
+
+def store_path(library_root: Path, code: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in code)
+    return library_root / "cache" / "pieces" / f"{safe}.sqlite"
+
+
+def config_key(*parts: Any) -> str:
+    """The configuration a store is valid for (channel config hash, exporter, versions)."""
+    text = json.dumps([FORMAT, *parts], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """The feed file a store last assembled."""
+
+    name: str
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+class PieceStore:
+    """One channel's stored pieces (see the module docstring). Not thread-safe: publishing
+    holds the channel's lock while it uses a store."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+
+    # -- lifetime ----------------------------------------------------------------------
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
+
+    @staticmethod
+    def discard(path: Path) -> None:
+        """Remove a store file (and its WAL files) that cannot be used."""
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{path}{suffix}").unlink()
+
+    def begin(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+
+    def _in(self, sql: str, values: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``sql`` (holding one ``{marks}``) for ``values``, in chunks."""
+        wanted = list(values)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            yield from self.db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+
+    # -- meta --------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT key, value FROM meta"))
+
+    def set_meta(self, values: Mapping[str, Any]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            [(k, str(v)) for k, v in values.items()],
+        )
+
+    def problem(self, config: str, feed: Path, run_id: int | None) -> str | None:
+        """Why this store cannot be used for an incremental publish, or None."""
+        meta = self.meta()
+        if not meta:
+            return "no pieces were stored yet"
+        if meta.get("format") != FORMAT:
+            return f"the pieces store has format {meta.get('format')!r}, not {FORMAT!r}"
+        if meta.get("config") != config:
+            return "the channel's settings, field map or exporter changed since it was stored"
+        if meta.get("feed_name") != feed.name:
+            return "the feed file name changed"
+        if str(run_id) != meta.get("run_id"):
+            return "the channel was published without it since (another run is the last one)"
+        try:
+            stat = feed.stat()
+        except OSError:
+            return f"the feed {feed} is missing"
+        same = str(stat.st_size) == meta.get("feed_size") and (
+            str(stat.st_mtime_ns) == meta.get("feed_mtime_ns")
+        )
+        if not same and file_sha256(feed) != meta.get("feed_sha256"):
+            return f"the feed {feed} is not the one last assembled from it"
+        return None
+
+    def reset(self) -> None:
+        for table in ("groups", "members", "images", "owned", "names"):
+            self.db.execute(f"DELETE FROM {table}")
+
+    # -- names handed out to listings ----------------------------------------------------
+
+    def name_owner(self, folded: str) -> int | None:
+        row = self.db.execute("SELECT product_id FROM names WHERE name = ?", (folded,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def set_names(self, product_ids: Iterable[int], names: Iterable[tuple[str, int]]) -> None:
+        """Replace the names of ``product_ids`` by ``names`` ((folded name, product id))."""
+        self.db.executemany("DELETE FROM names WHERE product_id = ?", [(p,) for p in product_ids])
+        self.db.executemany("INSERT OR REPLACE INTO names (name, product_id) VALUES (?, ?)", names)
+
+    def groups_of(self, product_ids: Iterable[int]) -> dict[int, str]:
+        """product id -> its group, for the products that have one."""
+        sql = "SELECT product_id, group_key FROM members WHERE product_id IN ({marks})"
+        return {int(pid): key for pid, key in self._in(sql, product_ids)}
+
+    def members(self, keys: Iterable[str]) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        sql = "SELECT product_id, group_key FROM members WHERE group_key IN ({marks})"
+        for pid, key in self._in(sql, keys):
+            out.setdefault(key, []).append(int(pid))
+        return out
+
+    def group_rows(self, keys: Iterable[str]) -> dict[str, tuple[str, str, dict[str, str]]]:
+        """key -> (base claim, claim given, urls used) of stored groups."""
+        sql = "SELECT key, base, claim, urls FROM groups WHERE key IN ({marks})"
+        return {
+            key: (base, claim, json.loads(urls)) for key, base, claim, urls in self._in(sql, keys)
+        }
+
+    def versions_of(self, keys: Iterable[str]) -> set[int]:
+        sql = "SELECT version_id FROM images WHERE group_key IN ({marks})"
+        return {int(v) for (v,) in self._in(sql, keys)}
+
+    def remove_groups(self, keys: Iterable[str]) -> None:
+        rows = [(k,) for k in keys]
+        self.db.executemany("DELETE FROM groups WHERE key = ?", rows)
+        self.db.executemany("DELETE FROM members WHERE group_key = ?", rows)
+        self.db.executemany("DELETE FROM images WHERE group_key = ?", rows)
+
+    def put_group(
+        self,
+        key: str,
+        order: str,
+        base: str,
+        product_ids: Iterable[int],
+        images: Iterable[tuple[int, str, str]],
+    ) -> None:
+        """A group's structure (the piece comes later): position, claim asked for, members,
+        images as (version id, wanted file name, source path)."""
+        self.db.execute(
+            "INSERT INTO groups (key, ord, base, root) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET ord = excluded.ord, base = excluded.base, "
+            "root = excluded.root",
+            (key, order, base, claim_root(base)),
+        )
+        self.db.execute("DELETE FROM members WHERE group_key = ?", (key,))
+        self.db.executemany(
+            "INSERT OR REPLACE INTO members (product_id, group_key) VALUES (?, ?)",
+            [(pid, key) for pid in product_ids],
+        )
+        self.db.execute("DELETE FROM images WHERE group_key = ?", (key,))
+        self.db.executemany(
+            "INSERT INTO images (group_key, version_id, ord, pos, filename, source) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(key, vid, order, pos, name, src) for pos, (vid, name, src) in enumerate(images)],
+        )
+
+    def put_piece(
+        self, key: str, claim: str, urls: Mapping[int, str], remote: Mapping[str, str], data: bytes
+    ) -> None:
+        self.db.execute(
+            "UPDATE groups SET claim = ?, urls = ?, remote = ?, piece = ? WHERE key = ?",
+            (
+                claim,
+                json.dumps({str(k): v for k, v in sorted(urls.items())}),
+                json.dumps(dict(remote)),
+                data,
+                key,
+            ),
+        )
+
+    def count_members(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM members").fetchone()[0])
+
+    # -- cross-group resolution ------------------------------------------------------------
+
+    def resolve_claims(self, roots: Iterable[str] | None) -> dict[str, str]:
+        """Give every group whose claim has one of ``roots`` (None: every group) its unique
+        claim, in feed order; returns the groups whose claim changed (key -> new claim)."""
+        changed: dict[str, str] = {}
+        if roots is None:
+            rows = self.db.execute(
+                "SELECT root, key, base, claim FROM groups WHERE base != '' ORDER BY root, ord"
+            )
+        else:
+            wanted = sorted({r for r in roots if r})
+            rows = (
+                (root, key, base, claim)
+                for root in wanted
+                for key, base, claim in self.db.execute(
+                    "SELECT key, base, claim FROM groups WHERE root = ? ORDER BY ord", (root,)
+                ).fetchall()
+            )
+        current_root: str | None = None
+        used: set[str] = set()
+        for root, key, base, old in rows:
+            if root != current_root:
+                current_root, used = root, set()
+            new = unique_claim(base, used) if base else ""
+            if new != old:
+                changed[key] = new
+        return changed
+
+    def first_users(self, versions: Iterable[int]) -> dict[int, tuple[str, str, str]]:
+        """version -> (group, wanted file name, source) of the first group in feed order
+        showing it; versions no group shows are left out."""
+        out: dict[int, tuple[str, str, str]] = {}
+        for vid in versions:
+            row = self.db.execute(
+                "SELECT group_key, filename, source FROM images WHERE version_id = ? "
+                "ORDER BY ord LIMIT 1",
+                (vid,),
+            ).fetchone()
+            if row is not None:
+                out[vid] = (row[0], row[1], row[2])
+        return out
+
+    def all_first_users(self) -> Iterator[tuple[int, str, str, str]]:
+        """(version, group, wanted name, source) of every version's first user, in the order
+        a full publish meets them (feed order, gallery order)."""
+        seen: set[int] = set()
+        for vid, key, name, src in self.db.execute(
+            "SELECT version_id, group_key, filename, source FROM images ORDER BY ord, pos"
+        ):
+            if vid not in seen:
+                seen.add(vid)
+                yield int(vid), key, name, src
+
+    def owned(self, versions: Iterable[int]) -> dict[int, tuple[str, str, str]]:
+        """version -> (owner group, published name, URL) as last published."""
+        sql = "SELECT version_id, group_key, name, url FROM owned WHERE version_id IN ({marks})"
+        return {int(vid): (key, name, url) for vid, key, name, url in self._in(sql, versions)}
+
+    def set_owned(self, version: int, key: str, name: str, url: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO owned (version_id, group_key, name, url) VALUES (?, ?, ?, ?)",
+            (version, key, name, url),
+        )
+
+    def drop_owned(self, version: int) -> None:
+        self.db.execute("DELETE FROM owned WHERE version_id = ?", (version,))
+
+    def users(self, versions: Iterable[int]) -> set[str]:
+        """Groups that show any of ``versions``."""
+        sql = "SELECT DISTINCT group_key FROM images WHERE version_id IN ({marks})"
+        return {key for (key,) in self._in(sql, versions)}
+
+    def pieces(self) -> Iterator[bytes]:
+        """Every stored piece in feed order."""
+        cursor = self.db.execute("SELECT piece FROM groups ORDER BY ord")
+        while True:
+            rows = cursor.fetchmany(2000)
+            if not rows:
+                return
+            for (piece,) in rows:
+                if piece:
+                    yield piece
+
+
+class StoredNames(naming.UniqueNames):
+    """:class:`~pimdesk.renditions.naming.UniqueNames` that also treats as taken the names
+    the store holds for products not being rebuilt in this run."""
+
+    def __init__(self, store: PieceStore, rebuilding: set[int]):
+        super().__init__()
+        self._taken = _TakenNames(store, rebuilding)  # type: ignore[assignment]
+
+
+class _TakenNames(set[str]):
+    def __init__(self, store: PieceStore, rebuilding: set[int]):
+        super().__init__()
+        self.store = store
+        self.rebuilding = rebuilding
+
+    def __contains__(self, folded: object) -> bool:
+        if super().__contains__(folded):
+            return True
+        owner = self.store.name_owner(str(folded))
+        return owner is not None and owner not in self.rebuilding
+
+
+def stat_feed(path: Path) -> tuple[int, int]:
+    stat = os.stat(path)
+    return stat.st_size, stat.st_mtime_ns
