@@ -584,6 +584,23 @@ def csv_bytes(
     """An RFC 4180 document: CRLF line ends, quotes doubled, fields quoted when they hold the
     delimiter, a quote, CR or LF (or always with ``quote_all``). ``escape`` is applied to
     every data cell (not the header); ``None`` becomes an empty cell. UTF-8, BOM on request."""
+    head = csv_rows_bytes([header], len(header), delimiter=delimiter, quote_all=quote_all)
+    body = csv_rows_bytes(
+        rows, len(header), delimiter=delimiter, quote_all=quote_all, escape=escape
+    )
+    return (b"\xef\xbb\xbf" if bom else b"") + head + body
+
+
+def csv_rows_bytes(
+    rows: Iterable[Sequence[Any]],
+    width: int,
+    *,
+    delimiter: str = ",",
+    quote_all: bool = False,
+    escape: Callable[[str], str] | None = None,
+) -> bytes:
+    """Rows encoded as :func:`csv_bytes` encodes them, without a header: also a piece of a
+    CSV feed assembled from pieces (the same rows give the same bytes either way)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(
         buffer,
@@ -593,35 +610,12 @@ def csv_bytes(
         lineterminator="\r\n",
         quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
     )
-    writer.writerow(list(header))
-    width = len(header)
     for row in rows:
         cells = ["" if cell is None else str(cell) for cell in row]
         if len(cells) != width:
             raise ValueError(f"row has {len(cells)} cells, header has {width}")
         if escape is not None:
             cells = [escape(cell) for cell in cells]
-        writer.writerow(cells)
-    data = buffer.getvalue().encode("utf-8")
-    return b"\xef\xbb\xbf" + data if bom else data
-
-
-def csv_rows_bytes(rows: Iterable[Sequence[Any]], width: int, *, delimiter: str = ",") -> bytes:
-    """Data rows encoded exactly as :func:`csv_bytes` encodes them (no header, no BOM, no
-    escaping): a piece of a CSV feed that is assembled from pieces."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(
-        buffer,
-        delimiter=delimiter,
-        quotechar='"',
-        doublequote=True,
-        lineterminator="\r\n",
-        quoting=csv.QUOTE_MINIMAL,
-    )
-    for row in rows:
-        cells = ["" if cell is None else str(cell) for cell in row]
-        if len(cells) != width:
-            raise ValueError(f"row has {len(cells)} cells, header has {width}")
         writer.writerow(cells)
     return buffer.getvalue().encode("utf-8")
 
