@@ -198,7 +198,7 @@ def run_ingest(folders: list[Path], library: Path) -> tuple[float, float, int, s
     cpu = children_cpu() - cpu
     done.set()
     sampler.join()
-    if process.returncode != 0:
+    if process.returncode not in (0, 3):  # 3: some files were problems, the rest went in
         raise SystemExit(f"pimdesk ingest failed: {err.decode()[-2000:]}")
     import json
 

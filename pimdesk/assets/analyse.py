@@ -7,9 +7,9 @@ read; nothing raised here stops the rest of an ingest. The user's file is only r
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
+import mmap
 import os
 import stat
 import threading
@@ -21,10 +21,9 @@ from typing import Any
 from PIL import Image
 
 from pimdesk.assets import formats, metadata, thumbs
-from pimdesk.assets.store import ContentStore, Incoming
+from pimdesk.assets.store import ContentStore, Incoming, mapped
 
 _PLUGINS_READY = False
-IN_MEMORY_LIMIT = 64 * 1024 * 1024  # images up to this size are read into memory once
 
 
 def ensure_plugins() -> None:
@@ -106,11 +105,7 @@ def _read(path: Path, root: Path, force: bool, result: FileResult) -> None:
         result.problem = formats.describe_unknown(head, suffix)
         return
     result.format, result.kind, result.extension = fmt.name, fmt.kind, fmt.extension
-    store = ContentStore(root)
-    if fmt.needs_pixels and before.st_size <= IN_MEMORY_LIMIT:
-        _read_in_memory(path, before, fmt, store, force, result)
-    else:
-        _read_streaming(path, before, fmt, store, force, result)
+    _copy_and_analyse(path, before, fmt, ContentStore(root), force, result)
 
 
 def _changed(path: Path, before: os.stat_result) -> bool:
@@ -121,7 +116,7 @@ def _changed(path: Path, before: os.stat_result) -> bool:
 CHANGED = "the file changed while it was being read (still being written?)"
 
 
-def _read_in_memory(
+def _copy_and_analyse(
     path: Path,
     before: os.stat_result,
     fmt: formats.FileFormat,
@@ -129,62 +124,13 @@ def _read_in_memory(
     force: bool,
     result: FileResult,
 ) -> None:
-    """Images up to IN_MEMORY_LIMIT: read once; the copy is written by a thread while the
-    pixels are decoded from the same bytes (the write waits on the disk, not the CPU)."""
+    """Copy first, then describe the copy: the kernel copies the file into ``objects/``
+    (no trip through Python), the copy is hashed and decoded through a memory map, so the
+    hash, metadata and thumbnail describe exactly the stored bytes and the user's file is
+    read once. The flush to disk (fsync) runs in a thread while the pixels are decoded."""
     try:
-        data = path.read_bytes()
-    except PermissionError:
-        result.problem = "no permission to read the file (check its permissions)"
-        return
-    except OSError as exc:
-        result.problem = f"cannot read the file: {exc.strerror or exc}"
-        return
-    if _changed(path, before):
-        result.problem = CHANGED
-        return
-    result.sha256, result.size = hashlib.sha256(data).hexdigest(), len(data)
-    if not force and _known(store, result.sha256, fmt):
-        return  # known bytes: the catalog row already holds the metadata
-    written: list[Incoming] = []
-    failed: list[BaseException] = []
-
-    def write() -> None:
-        try:
-            written.append(store.receive_bytes(data))
-        except BaseException as exc:
-            failed.append(exc)
-
-    writer = threading.Thread(target=write, name="pimdesk-copy")
-    writer.start()
-    try:
-        ok = _analyse_image(io.BytesIO(data), store, result)
-    finally:
-        writer.join()
-    if failed:
-        result.problem = f"cannot copy the file into the library: {failed[0]}"
-        return
-    incoming = written[0]
-    try:
-        if ok:
-            store.commit(incoming, fmt.extension)
-            result.analysed = True
-    except OSError as exc:
-        result.problem = f"cannot store the file in the library: {exc}"
-    finally:
-        store.discard(incoming)
-
-
-def _read_streaming(
-    path: Path,
-    before: os.stat_result,
-    fmt: formats.FileFormat,
-    store: ContentStore,
-    force: bool,
-    result: FileResult,
-) -> None:
-    """Large files and non-images: hash while copying, never all in memory."""
-    try:
-        incoming = store.receive(path)  # hash and copy in one read
+        with path.open("rb") as source:
+            incoming = store.receive_copy(source.fileno())
     except PermissionError:
         result.problem = "no permission to read the file (check its permissions)"
         return
@@ -197,15 +143,28 @@ def _read_streaming(
             return
         result.sha256, result.size = incoming.sha256, incoming.size
         if not force and _known(store, incoming.sha256, fmt):
-            return
-        # Read the copy, not the source: what is described is exactly what is stored.
-        if fmt.needs_pixels:
-            if not _analyse_image(incoming.temp, store, result):
-                return
-        else:
-            _analyse_other(incoming.temp, fmt, store, result)
+            return  # known bytes: the catalog row already holds the metadata
+        flushed: list[BaseException | None] = []
+        flusher = threading.Thread(
+            target=_flush, args=(store, incoming, flushed), name="pimdesk-fsync"
+        )
+        flusher.start()
         try:
-            store.commit(incoming, fmt.extension)
+            if fmt.needs_pixels:
+                with mapped(incoming.temp) as view:
+                    ok = _analyse_image(view, store, result)
+            else:
+                _analyse_other(incoming.temp, fmt, store, result)
+                ok = True
+        finally:
+            flusher.join()
+        if not ok:
+            return
+        if flushed[0] is not None:
+            result.problem = f"cannot store the file in the library: {flushed[0]}"
+            return
+        try:
+            store.commit(incoming, fmt.extension, synced=True)
         except OSError as exc:
             result.problem = f"cannot store the file in the library: {exc}"
             return
@@ -214,11 +173,28 @@ def _read_streaming(
         store.discard(incoming)
 
 
+def _flush(store: ContentStore, incoming: Incoming, out: list[BaseException | None]) -> None:
+    try:
+        store.sync(incoming)
+        out.append(None)
+    except BaseException as exc:  # reported by the caller, never lost in the thread
+        out.append(exc)
+
+
 def _known(store: ContentStore, sha256: str, fmt: formats.FileFormat) -> bool:
-    return store.has_object(sha256, fmt.extension) and store.thumb_path(sha256).is_file()
+    """Object and thumbnail already stored (an empty thumbnail, left by a power cut before
+    the disk caught up, does not count: it is made again)."""
+    if not store.has_object(sha256, fmt.extension):
+        return False
+    try:
+        return store.thumb_path(sha256).stat().st_size > 0
+    except OSError:
+        return False
 
 
-def _analyse_image(source: Path | io.BytesIO, store: ContentStore, result: FileResult) -> bool:
+def _analyse_image(
+    source: Path | io.BytesIO | mmap.mmap, store: ContentStore, result: FileResult
+) -> bool:
     assert result.sha256 is not None
     try:
         with warnings.catch_warnings():

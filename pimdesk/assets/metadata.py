@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import mmap
 import re
 from fractions import Fraction
 from pathlib import Path
@@ -109,7 +110,7 @@ def _degrees(parts: Any, ref: Any) -> float | None:
     return round(value, 7)
 
 
-def _from_exifread(source: Path | io.BytesIO) -> dict[str, Any]:
+def _from_exifread(source: Path | io.BytesIO | mmap.mmap) -> dict[str, Any]:
     import exifread
 
     if isinstance(source, Path):
@@ -163,7 +164,9 @@ def _from_pillow(image: Image.Image) -> dict[str, Any]:
     return out
 
 
-def exif_summary(source: Path | io.BytesIO, image: Image.Image | None) -> dict[str, Any]:
+def exif_summary(
+    source: Path | io.BytesIO | mmap.mmap, image: Image.Image | None
+) -> dict[str, Any]:
     """Camera summary: exifread first, Pillow for everything it missed or when it raised."""
     summary: dict[str, Any] = {}
     try:

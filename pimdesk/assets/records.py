@@ -210,7 +210,10 @@ class Writer:
             if isinstance(slot, str) and slot.startswith("!"):
                 return self.problem(result.path, slot[1:], result.sha256)
         elif match.strict:
-            return self.problem(result.path, f"unmatched (strict rule): {match.reason}")
+            reason = match.reason or "no filename rule matched"
+            if "strict" not in reason:
+                reason = f"{reason} (strict rules: nothing waits in the inbox)"
+            return self.problem(result.path, reason, result.sha256)
         self._resolve_problems(result.path)
         if isinstance(slot, Target):
             holder = self._slot_asset(slot, match)

@@ -6,6 +6,7 @@ Thin: each command calls one service function and prints a table or JSON.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +20,11 @@ from pimdesk.cli.common import (
     print_json,
 )
 
+if TYPE_CHECKING:
+    from pimdesk.assets.outcomes import IngestReport
+
+EXIT_PROBLEMS = 3  # some files were problems; every other file was ingested
+
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False))
@@ -26,7 +32,11 @@ from pimdesk.cli.common import (
 @pass_app
 @handle_errors
 def ingest(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
-    """Ingest files and folders once through the filename rules (what the watcher does)."""
+    """Ingest files and folders once through the filename rules (what the watcher does).
+
+    Exit code 3 when any file was a problem (the others are ingested all the same; see
+    'pimdesk assets problems'), 1 when nothing could be done (for example no library).
+    """
     from pimdesk.services.ingest import IngestEvent, ingest_paths
 
     library = app.library
@@ -47,9 +57,22 @@ def ingest(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
     finally:
         if bar is not None:
             bar.render_finish()
+    problems = len(report.problems)
     if as_json:
         print_json(report.to_dict())
-        return
+    else:
+        _print_ingest_report(report)
+    if problems:
+        if not as_json:
+            click.echo(
+                f"pimdesk: {problems} file{'s' if problems != 1 else ''} could not be ingested "
+                "(see 'pimdesk assets problems')",
+                err=True,
+            )
+        raise click.exceptions.Exit(EXIT_PROBLEMS)
+
+
+def _print_ingest_report(report: IngestReport) -> None:
     rows = [
         {
             "outcome": f.outcome,

@@ -46,7 +46,9 @@ def rules_list(app: AppContext, as_json: bool) -> None:
     default=None,
     help="Look the SKU up ignoring case (default: as the rule set says, which is yes).",
 )
-@click.option("--strict", is_flag=True, default=None, help="An unknown SKU is a problem.")
+@click.option(
+    "--strict", is_flag=True, default=None, help="An unknown SKU is a problem, not an inbox item."
+)
 @click.option("--unknown-sku", type=click.Choice(["inbox", "create"]), default=None)
 @click.option("--role-alias", "aliases", multiple=True, metavar="SPELLING=ROLE")
 @click.option("--default-role", default=None, help="Role when the pattern has none.")
@@ -95,7 +97,11 @@ def rules_add(
 
 
 @rules.command("options")
-@click.option("--strict/--lenient", default=None, help="Unmatched files: problem / inbox.")
+@click.option(
+    "--strict/--lenient",
+    default=None,
+    help="Files no rule places (unmatched or unknown SKU): problem / inbox.",
+)
 @click.option("--case-insensitive/--case-sensitive", default=None, help="SKU lookup.")
 @click.option("--unknown-sku", type=click.Choice(["inbox", "create"]), default=None)
 @click.option("--role-alias", "aliases", multiple=True, metavar="SPELLING=ROLE")

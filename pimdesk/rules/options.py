@@ -27,9 +27,11 @@ class RuleOptions:
 
     - ``case_insensitive``: look the SKU up among known SKUs ignoring case.
     - ``role_aliases``: extra spellings -> role (``{"v": "video"}``).
-    - ``strict``: a file this rule (or set) cannot place is a problem, not an inbox item.
-      On a rule: a match naming an unknown SKU is a problem. On the set: an unmatched file
-      is a problem.
+    - ``strict``: a file that would wait in the Unmatched inbox is a problem instead: no
+      rule matched it, or its rule named an unknown SKU. Set on the rule set it covers both
+      (every rule inherits it); set on a rule it covers that rule's unknown SKUs (and
+      ``strict: false`` on a rule makes that one lenient in a strict set). An unknown SKU
+      with ``unknown_sku: create`` does not wait, so it becomes a draft product either way.
     - ``unknown_sku``: ``inbox`` (wait for the product) or ``create`` (a draft product).
     - ``default_role``: the role when the pattern has none (default ``main``).
     - ``scope``: for regular expressions, match the file ``name`` or the relative ``path``
@@ -82,7 +84,7 @@ def merge(rule: RuleOptions, rule_set: RuleOptions = SET_DEFAULTS) -> Effective:
     return Effective(
         case_insensitive=bool(pick("case_insensitive")),
         role_aliases={**rule_set.role_aliases, **rule.role_aliases},
-        strict=bool(rule.strict) if rule.strict is not None else False,
+        strict=bool(pick("strict")),
         unknown_sku=str(pick("unknown_sku")),
         default_role=str(pick("default_role")),
         scope=rule.scope,

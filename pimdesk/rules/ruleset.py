@@ -459,7 +459,9 @@ class RuleSet:
         if number is not None:
             if not number.isdigit():
                 return None, _Miss(f"position {number!r} is not a number")
-            position = int(number)
+            # Positions start at 1; a shop numbering from 0 means its first image: the same
+            # slot as SKU_main.jpg (which has no number), not a slot of its own before it.
+            position = max(1, int(number))
         locale = got[plan.locale] if plan.locale >= 0 else None
         if locale is not None:
             locale = _normalise_locale(locale)
@@ -473,10 +475,10 @@ class RuleSet:
             if canonical is not None:
                 sku = canonical
         if known is False:
-            if options.strict:
-                action, reason = "problem", f"SKU {sku!r} is not a known product (strict rule)"
-            elif options.unknown_sku == "create":
+            if options.unknown_sku == "create":
                 action, reason = "create", f"SKU {sku!r} is new: a draft product will be created"
+            elif options.strict:
+                action, reason = "problem", f"SKU {sku!r} is not a known product (strict rule)"
             else:
                 action, reason = "inbox", f"SKU {sku!r} is not a known product"
         else:

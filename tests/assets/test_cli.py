@@ -56,3 +56,35 @@ def test_every_assets_command(library: Library, shoot: Path, place, add_products
     run("assets", "approve", "999", code=1)
     run("rights", "set", str(main_id), "--channels", "nowhere", code=1)
     run("assets", "link", str(main_id), "NOPE", code=1)
+
+
+def test_ingest_exits_3_when_a_file_is_a_problem_and_still_ingests_the_rest(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    add_products(library, "WB-750")
+    place("products/mg01-bk-0.jpg", "WB-750_main_1.jpg")
+    place("corrupt/pillow_truncated_jpeg.jpg", "WB-750_back_1.jpg")
+    runner = CliRunner()
+    base = ["--library", str(library.root)]
+    plain = runner.invoke(cli, [*base, "ingest", str(shoot)])
+    assert plain.exit_code == 3, plain.output
+    assert "1 new asset, 1 problem" in plain.stdout
+    assert "1 file could not be ingested (see 'pimdesk assets problems')" in plain.stderr
+    listed = json.loads(runner.invoke(cli, [*base, "assets", "list", "--json"]).output)
+    assert [a["links"][0]["role"] for a in listed] == ["main"]  # the good photo went in
+
+    as_json = runner.invoke(cli, [*base, "ingest", "--json", str(shoot)])
+    assert as_json.exit_code == 3
+    report = json.loads(as_json.stdout)  # the same shape as without problems
+    assert set(report) == {"summary", "asset_ids", "product_ids", "files"}
+    assert report["summary"]["problem"] == 1 and report["summary"]["identical"] == 1
+    assert as_json.stderr == ""
+
+    (shoot / "WB-750_back_1.jpg").unlink()
+    clean = runner.invoke(cli, [*base, "ingest", str(shoot)])
+    assert clean.exit_code == 0, clean.output
+
+
+def test_ingest_help_names_its_exit_codes() -> None:
+    shown = CliRunner().invoke(cli, ["ingest", "--help"])
+    assert "Exit code 3 when any file was a problem" in shown.output

@@ -396,3 +396,40 @@ def test_a_file_renamed_to_name_another_product_is_linked_there(
     report = ingest_paths(library, [shoot])
     assert (report.files[0].outcome, report.files[0].asset_id) == ("relinked", asset_id)
     assert _shown(library, "WB-751") == [asset_id]
+
+
+def test_a_strict_rule_set_lists_unknown_skus_and_unmatched_files_as_problems(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    from pimdesk.services.rules import set_options
+
+    add_products(library, "WB-750")
+    set_options(library, {"strict": True})
+    place("products/mg01-bk-0.jpg", "WB-750_main_1.jpg")
+    place("products/mg02-bk-0.jpg", "NOPE-1_main_1.jpg")
+    place("products/wg01-bk-0.jpg", "holiday snap")  # no rule matches a name without .ext
+    report = ingest_paths(library, [shoot])
+    outcomes = {Path(f.path).name: f.outcome for f in report.files}
+    assert outcomes == {
+        "WB-750_main_1.jpg": "new_asset",
+        "NOPE-1_main_1.jpg": "problem",
+        "holiday snap": "problem",
+    }
+    reasons = {Path(p.path).name: p.reason for p in assets.problems(library)}
+    assert "'NOPE-1' is not a known product" in reasons["NOPE-1_main_1.jpg"]
+    assert reasons["holiday snap"].startswith("no filename rule matched (strict rules")
+    assert assets.list_assets(library, unmatched=True) == []  # nothing waits in the inbox
+
+
+def test_position_0_in_a_name_is_the_first_image_not_a_slot_of_its_own(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    add_products(library, "WB-750")
+    place("products/mg01-bk-0.jpg", "WB-750_main_0.jpg")
+    first = ingest_paths(library, [shoot]).files[0]
+    assert (first.outcome, first.role, first.position) == ("new_asset", "main", 1)
+    (shoot / "WB-750_main_0.jpg").unlink()
+    place("products/mg02-bk-0.jpg", "WB-750_main.jpg")
+    second = ingest_paths(library, [shoot]).files[0]
+    assert (second.outcome, second.asset_id, second.version) == ("new_version", first.asset_id, 2)
+    assert _shown(library) == [first.asset_id]

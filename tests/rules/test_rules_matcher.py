@@ -300,3 +300,57 @@ def test_result_tells_ingest_what_to_do_with_unknown_skus_and_problems() -> None
     assert create.explanation == "rule 'r': sku='NEW-1' role=main position=1"
     problem = build_ruleset([RuleSpec("r", "{sku}_{role}.{ext}")], {"strict": True}).match("x.jpg")
     assert problem.strict and problem.explanation == "no filename rule matched"
+
+
+# -- strict rule sets and position 0 (what a user expects) -------------------------------------
+
+
+def test_a_strict_rule_set_makes_unknown_skus_problems_too() -> None:
+    """Strict = nothing waits in the Unmatched inbox: a file naming an unknown SKU is a
+    problem like a file no rule matched, unless the SKU is to become a draft product."""
+    strict = build_ruleset([RuleSpec("r", "{sku}_{role}.{ext}")], {"strict": True})
+    unknown = strict.match("NOPE-9_front.jpg", known_skus=KNOWN)
+    assert (unknown.action, unknown.sku) == ("problem", "NOPE-9")
+    assert "not a known product" in unknown.reason
+    assert strict.match("plain.jpg", known_skus=KNOWN).action == "problem"
+    assert strict.match("WB-750_front.jpg", known_skus=KNOWN).action == "link"
+    lenient_rule = build_ruleset(
+        [RuleSpec("r", "{sku}_{role}.{ext}", options={"strict": False})], {"strict": True}
+    )
+    assert lenient_rule.match("NOPE-9_front.jpg", known_skus=KNOWN).action == "inbox"
+    drafts = build_ruleset(
+        [RuleSpec("r", "{sku}_{role}.{ext}")], {"strict": True, "unknown_sku": "create"}
+    )
+    assert drafts.match("NOPE-9_front.jpg", known_skus=KNOWN).action == "create"
+
+
+def test_a_later_rule_naming_a_known_sku_still_wins_in_a_strict_set() -> None:
+    strict = build_ruleset(DEFAULT_RULES, {"strict": True})
+    assert strict.match("WB-750.jpg", known_skus=KNOWN).action == "link"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name"),
+    [
+        ("{sku}_{role}_{position}.{ext}", "WB-750_main_0.jpg"),
+        ("{sku}_{role}_{position}.{ext}", "WB-750_main_00.jpg"),
+        ("{sku}_{position}.{ext}", "WB-750_0.jpg"),
+        (r"^(?P<sku>[A-Z0-9-]+)~(?P<position>\d+)\.jpg$", "WB-750~0.jpg"),
+    ],
+)
+def test_position_0_is_the_first_position(pattern: str, name: str) -> None:
+    kind = "regex" if pattern.startswith("^") else "template"
+    result = one(pattern, kind).match(name, known_skus=KNOWN)
+    assert (result.action, result.sku, result.position) == ("link", "WB-750", 1)
+
+
+def test_position_0_and_no_position_name_the_same_slot_with_the_defaults() -> None:
+    rules = build_ruleset(DEFAULT_RULES)
+    slots = {
+        (r.sku, r.role, r.position)
+        for r in (
+            rules.match(n, known_skus=KNOWN)
+            for n in ("WB-750_main_0.jpg", "WB-750_main.jpg", "WB-750_main_1.jpg")
+        )
+    }
+    assert slots == {("WB-750", "main", 1)}
