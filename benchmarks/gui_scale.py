@@ -50,7 +50,7 @@ def build(root: Path, products: int, versions_per_asset: int) -> None:
     from sqlalchemy import text
 
     from pimdesk.assets.store import thumb_relpath
-    from pimdesk.catalog import search
+    from pimdesk.catalog import search, summary
     from pimdesk.library import Library
 
     rng = random.Random(7)
@@ -137,6 +137,9 @@ def build(root: Path, products: int, versions_per_asset: int) -> None:
         )
     with library.session() as session:
         search.reindex_all(session)
+    with library.session() as session:
+        # what the catalog keeps for rows it writes itself (bulk SQL here bypasses it)
+        summary.refresh_all(session)
     library.close()
 
 

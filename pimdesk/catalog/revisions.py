@@ -17,12 +17,19 @@ from pimdesk.catalog.models import AssetLink, Product, ProductModel
 
 
 def touch_products(session: Session, product_ids: Iterable[int]) -> set[int]:
-    """Mark these products changed; return their ids."""
+    """Mark these products changed; return their ids.
+
+    What changes a listing can change completeness and the label too, so the stored table
+    summaries (``catalog.summary``) are refreshed here, in the same transaction.
+    """
+    from pimdesk.catalog import summary
+
     ids = set(product_ids)
     for chunk in _chunks(sorted(ids)):
         session.execute(
             update(Product).where(Product.id.in_(chunk)).values(revision=Product.revision + 1)
         )
+    summary.refresh_products(session, ids)
     return ids
 
 
@@ -39,7 +46,11 @@ def products_under_models(session: Session, model_ids: Iterable[int]) -> set[int
 
 def touch_models(session: Session, model_ids: Iterable[int]) -> set[int]:
     """Mark every variant below these models changed; return the product ids."""
-    return touch_products(session, products_under_models(session, model_ids))
+    from pimdesk.catalog import summary
+
+    models = set(model_ids)
+    summary.refresh_models(session, models)
+    return touch_products(session, products_under_models(session, models))
 
 
 def products_linked_to_assets(session: Session, asset_ids: Iterable[int]) -> set[int]:

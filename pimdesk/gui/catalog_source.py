@@ -7,14 +7,14 @@ shapes their answers into the rows the Qt models hold.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pimdesk.gui.rows import Page, ProductRow
 from pimdesk.library import Library
-from pimdesk.services import assets, browse, products, reference
+from pimdesk.services import assets, product_table, reference
 
-PageFetch = Callable[[str | None, int, bool], Page]
+PageFetch = Callable[[Any, int, bool, str], Page]
 TEXT_FILTER_LIMIT = 500
 
 
@@ -23,6 +23,8 @@ class TableSetup:
     channels: list[str]
     families: list[tuple[str, str]]
     locales: list[str]
+    categories: list[tuple[str, str]] = field(default_factory=list)  # (code, label)
+    publishing: list[str] = field(default_factory=list)  # channels that publish somewhere
 
 
 def table_setup(library: Library) -> TableSetup:
@@ -31,6 +33,8 @@ def table_setup(library: Library) -> TableSetup:
         channels=[c.code for c in reference.list_channels(library)],
         families=[(f.code, _label(f.labels, f.code)) for f in families],
         locales=reference.list_locales(library),
+        categories=[(c.code, _label(c.labels, c.code)) for c in reference.list_categories(library)],
+        publishing=product_table.publishing_channels(library),
     )
 
 
@@ -38,85 +42,63 @@ def _label(labels: dict[str, object] | None, fallback: str) -> str:
     return str(next(iter((labels or {}).values()), fallback))
 
 
-def _with_extras(library: Library, rows: Sequence[products.ProductRow]) -> list[ProductRow]:
-    extras = browse.page_extras(library, [r.id for r in rows])
-    result = []
-    for row in rows:
-        extra = extras.get(row.id)
-        result.append(
-            ProductRow(
-                id=row.id,
-                sku=row.sku,
-                name=row.name or "",
-                family=row.family,
-                enabled=row.enabled,
-                parent=row.parent_code,
-                completeness=extra.completeness if extra else {},
-                last_published=extra.last_published if extra else None,
-                thumbnail=extra.thumbnail if extra else None,
-            )
-        )
-    return result
-
-
-def _keep(row: ProductRow, completeness: str | None) -> bool:
-    if completeness is None or not row.completeness:
-        return completeness is None
-    complete = all(ratio >= 100 for ratio in row.completeness.values())
-    return complete if completeness == "complete" else not complete
-
-
 def product_page(
     library: Library,
-    after: str | None,
+    after: Any,
     limit: int,
     descending: bool = False,
+    sort: str = "sku",
     *,
     text: str = "",
     family: str | None = None,
     category: str | None = None,
     completeness: str | None = None,
+    completeness_channel: str | None = None,
+    waiting: str | None = None,
     locale: str | None = None,
 ) -> Page:
-    """One keyset page of the products table (``descending`` is kept for the model's API:
-    the catalog pages in SKU order, so the view sorts descending among rows it holds).
-
-    With ``text`` the page is the search's answer (one page). A completeness filter keeps
-    the matching rows of each page, so a page may hold fewer than ``limit`` rows.
-    """
+    """One keyset page of the products table in the order of ``sort`` (see
+    ``services.product_table``). With ``text`` the rows are the search's answer (up to
+    :data:`TEXT_FILTER_LIMIT` products), still sorted and filtered on the server."""
+    skus = None
     if text:
-        if after is not None:
-            return Page([], None)
         from pimdesk.services import search
 
         hits = search.search(library, text, limit=TEXT_FILTER_LIMIT)
-        skus = sorted({h.sku for h in hits if h.kind == "product" and h.sku})
-        rows = (
-            products.list_products(
-                library,
-                skus=skus,
-                limit=len(skus) or 1,
-                family=family,
-                category=category,
-                locale=locale,
-            )
-            if skus
-            else []
-        )
-        return Page([r for r in _with_extras(library, rows) if _keep(r, completeness)], None)
-    page = products.list_products(
-        library, after_sku=after, limit=limit, family=family, category=category, locale=locale
+        skus = tuple(sorted({h.sku for h in hits if h.kind == "product" and h.sku}))
+    filters = product_table.TableFilter(
+        family=family,
+        category=category,
+        completeness=completeness,
+        completeness_channel=completeness_channel,
+        waiting_channel=waiting,
+        skus=skus,
     )
-    rows = [r for r in _with_extras(library, page) if _keep(r, completeness)]
-    return Page(rows, page[-1].sku if len(page) == limit else None)
+    return product_table.table_page(
+        library,
+        after=after,
+        limit=limit,
+        sort=sort,
+        descending=descending,
+        filters=filters,
+        locale=locale,
+    )
+
+
+def variant_rows(library: Library, code: str, *, locale: str | None = None) -> list[ProductRow]:
+    """The variants below a product model (what its row shows when expanded)."""
+    return product_table.model_variants(library, code, locale=locale)
 
 
 def product_rows(
-    library: Library, skus: Sequence[str], channels: Sequence[str], locale: str | None
+    library: Library,
+    skus: Sequence[str],
+    channels: Sequence[str],
+    locale: str | None,
+    model_codes: Sequence[str] = (),
 ) -> list[ProductRow]:
-    """Fresh rows for products already shown (after an edit)."""
-    rows = products.list_products(library, skus=list(skus), limit=len(skus), locale=locale)
-    return _with_extras(library, rows)
+    """Fresh rows for products (and models) already shown (after an edit)."""
+    return product_table.rows_for(library, skus, model_codes, locale=locale)
 
 
 def asset_page(library: Library, after: int, limit: int, **filters: Any) -> list[Any]:

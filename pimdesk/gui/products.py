@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,7 +24,19 @@ from pimdesk.events import Change
 from pimdesk.gui import catalog_source as source
 from pimdesk.gui.assets_model import ASSET_MIME, asset_ids_from_mime
 from pimdesk.gui.context import GuiContext
-from pimdesk.gui.products_model import COL_SKU, COL_THUMB, ProductTableModel, SkuRole
+from pimdesk.gui.products_model import (
+    COL_ENABLED,
+    COL_FAMILY,
+    COL_MODEL,
+    COL_NAME,
+    COL_SKU,
+    COL_THUMB,
+    PAGE_SIZE,
+    KindRole,
+    ProductTableModel,
+    RowRole,
+    SkuRole,
+)
 from pimdesk.gui.screen import Screen
 from pimdesk.library import Library
 
@@ -37,9 +49,10 @@ def link_assets(library: Library, sku: str, asset_ids: Sequence[int], role: str)
     return len(asset_ids)
 
 
-class ProductTable(QTableView):
-    """The products table; assets dragged from the grid, or files from the desktop, dropped
-    on a row are linked to that product."""
+class ProductTable(QTreeView):
+    """The products table: a model row expands to its variants (click its arrow or
+    double-click it); assets dragged from the grid, or files from the desktop, dropped on a
+    product's row are linked to that product."""
 
     dropped_assets = Signal(str, list)  # sku, asset ids
     dropped_files = Signal(str, list)  # sku, paths
@@ -102,7 +115,9 @@ class ProductsScreen(Screen):
         }
     )
 
-    def __init__(self, ctx: GuiContext, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: GuiContext, parent: QWidget | None = None, *, page_size: int = PAGE_SIZE
+    ):
         super().__init__(ctx, parent)
         self.filter_text = QLineEdit()
         self.filter_text.setObjectName("productFilter")
@@ -111,39 +126,59 @@ class ProductsScreen(Screen):
         self.family = QComboBox()
         self.family.setObjectName("familyFilter")
         self.family.addItem("All families", None)
+        self.category = QComboBox()
+        self.category.setObjectName("categoryFilter")
+        self.category.addItem("All categories", None)
         self.completeness = QComboBox()
         self.completeness.setObjectName("completenessFilter")
-        self.completeness.addItem("Any completeness", None)
-        self.completeness.addItem("Complete", "complete")
-        self.completeness.addItem("Incomplete", "incomplete")
+        self._fill_completeness([])
+        self.waiting = QComboBox()
+        self.waiting.setObjectName("waitingFilter")
+        self.waiting.setToolTip("Products changed since they were last published on a channel")
+        self._fill_waiting([])
         self.count_label = QLabel()
 
         bar = QHBoxLayout()
         bar.addWidget(self.filter_text, 2)
-        bar.addWidget(self.family)
-        bar.addWidget(self.completeness)
+        for combo in (self.family, self.category, self.completeness, self.waiting):
+            # a long channel name must not widen the window: the list shows it whole
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
+            bar.addWidget(combo, 1)
         bar.addWidget(self.count_label)
 
-        self.model = ProductTableModel(self._fetch_function(), ctx.workers, parent=self)
+        self.model = ProductTableModel(
+            self._fetch_function(),
+            ctx.workers,
+            page_size=page_size,
+            parent=self,
+            started=False,
+            variants=self._variants_function(),
+        )
         self.table = ProductTable()
         self.table.dropped_assets.connect(self._link_assets)
         self.table.dropped_files.connect(self._link_files)
         self.table.setObjectName("productsTable")
         self.table.setModel(self.model)
+        self.table.setUniformRowHeights(True)
+        self.table.setRootIsDecorated(True)
+        self.table.setItemsExpandable(True)
+        self.table.setExpandsOnDoubleClick(True)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(COL_SKU, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(52)
         self.table.setIconSize(QSize(_px(48), _px(48)))
-        header = self.table.horizontalHeader()
+        header = self.table.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        header.setSectionsMovable(False)
         self.table.doubleClicked.connect(self._open)
-        self.table.activated.connect(self._open)
+        self.table.activated.connect(self._activated)
 
         from pimdesk.gui.welcome import WelcomePanel
 
@@ -158,37 +193,57 @@ class ProductsScreen(Screen):
         self.model.page_loaded.connect(self._after_page)
         self.model.modelReset.connect(self._size_columns)
         self.filter_text.textChanged.connect(self._filters_changed)
-        for combo in (self.family, self.completeness):
+        for combo in (self.family, self.category, self.completeness, self.waiting):
             combo.currentIndexChanged.connect(self._filters_changed)
 
     # -- data --------------------------------------------------------------------------
 
     def _fetch_function(self) -> source.PageFetch:
-        if not hasattr(self, "completeness"):  # while building: an empty first model
+        if not hasattr(self, "model"):  # while building: an empty first model
             return functools.partial(source.product_page, self.ctx.library)
+        completeness, channel = self.completeness.currentData() or (None, None)
         return functools.partial(
             source.product_page,
             self.ctx.library,
             text=self.filter_text.text().strip(),
             family=self.family.currentData(),
-            completeness=self.completeness.currentData(),
+            category=self.category.currentData(),
+            completeness=completeness,
+            completeness_channel=channel,
+            waiting=self.waiting.currentData(),
             locale=self.ctx.locale,
         )
+
+    def _variants_function(self) -> functools.partial[list[object]]:
+        return functools.partial(source.variant_rows, self.ctx.library, locale=self.ctx.locale)
 
     def reload(self) -> None:
         self.ctx.workers.run(source.table_setup, self.ctx.library, on_result=self._set_setup)
 
     def _set_setup(self, setup: source.TableSetup) -> None:
-        current = self.family.currentData()
-        self.family.blockSignals(True)
-        self.family.clear()
-        self.family.addItem("All families", None)
-        for code, label in setup.families:
-            self.family.addItem(label, code)
-        index = self.family.findData(current)
-        self.family.setCurrentIndex(max(index, 0))
-        self.family.blockSignals(False)
+        _refill(self.family, "All families", setup.families)
+        _refill(self.category, "All categories", setup.categories)
+        self._fill_completeness(setup.channels)
+        self._fill_waiting(setup.publishing)
+        self.model.set_variants_fetch(self._variants_function())
         self.model.reload(self._fetch_function(), channels=setup.channels)
+
+    def _fill_completeness(self, channels: Sequence[str]) -> None:
+        choices: list[tuple[str, object]] = [
+            ("Complete on every channel", ("complete", None)),
+            ("Incomplete somewhere", ("incomplete", None)),
+        ]
+        for channel in channels:
+            choices.append((f"Complete on {channel}", ("complete", channel)))
+            choices.append((f"Incomplete on {channel}", ("incomplete", channel)))
+        _refill(self.completeness, "Any completeness", choices)
+
+    def _fill_waiting(self, channels: Sequence[str]) -> None:
+        _refill(
+            self.waiting,
+            "Any publish state",
+            [(f"Waiting to publish on {c}", c) for c in channels],
+        )
 
     def _filters_changed(self) -> None:
         self.model.reload(self._fetch_function())
@@ -199,51 +254,113 @@ class ProductsScreen(Screen):
         filtered = bool(
             self.filter_text.text().strip()
             or self.family.currentData()
+            or self.category.currentData()
             or self.completeness.currentData()
+            or self.waiting.currentData()
         )
         empty = self.model.rowCount() == 0 and self.model.exhausted and not filtered
         self.welcome.setVisible(empty)
         self.table.setVisible(not empty)
-        for widget in (self.filter_text, self.family, self.completeness, self.count_label):
+        for widget in (
+            self.filter_text,
+            self.family,
+            self.category,
+            self.completeness,
+            self.waiting,
+            self.count_label,
+        ):
             widget.setVisible(not empty)
 
     def _size_columns(self) -> None:
-        widths = {COL_THUMB: 56, COL_SKU: 150, COL_SKU + 1: 260, COL_SKU + 2: 90, COL_SKU + 3: 120}
+        widths = {
+            COL_THUMB: 84,  # the thumbnail beside the expand arrow
+            COL_SKU: 150,
+            COL_NAME: 260,
+            COL_FAMILY: 100,
+            COL_MODEL: 120,
+            COL_ENABLED: 70,
+        }
         for column, width in widths.items():
             self.table.setColumnWidth(column, _px(width))
-        self.table.setColumnWidth(COL_SKU + 4, _px(70))  # enabled
-        for column in range(COL_SKU + 5, self.model.columnCount() - 1):  # channels
+        for column in range(COL_ENABLED + 1, self.model.columnCount() - 1):  # channels
             self.table.setColumnWidth(column, _px(max(84, 9 * len(self.model.headers()[column]))))
 
     def affected_by(self, change: Change) -> bool:
         return super().affected_by(change) or bool(change.product_ids)
 
     def _on_change(self, change: Change) -> None:
-        """Edits refresh just their rows; bulk changes re-read from the first page."""
+        """Edits refresh just their rows; bulk changes re-read from the first page, and so
+        does any change while a completeness or waiting filter is on (rows may enter or
+        leave it)."""
         if not self.affected_by(change):
+            return
+        if self.completeness.currentData() or self.waiting.currentData():
+            super()._on_change(change)
             return
         if change.product_ids and len(change.product_ids) <= 200 and self.model.rowCount():
             ids = set(change.product_ids)
-            skus = [r.sku for r in self.model.rows() if r.id in ids]
-            if skus:
+            skus: list[str] = []
+            models: list[str] = []
+            for row in self._shown_rows():
+                if row.kind == "product" and row.id in ids:
+                    skus.append(row.sku)
+            for parent, variants in self._shown_variants():
+                if any(v.id in ids for v in variants):
+                    models.append(parent.sku)  # its "x of y complete" may have changed
+            if skus or models:
                 self.ctx.workers.run(
                     source.product_rows,
                     self.ctx.library,
                     skus,
                     self.model.channels,
                     self.ctx.locale,
+                    models,
                     on_result=self.model.update_rows,
                 )
             return
         super()._on_change(change)
 
+    def _shown_variants(self) -> list[tuple[object, list[object]]]:
+        """(model row, its variants) for every model expanded so far."""
+        out = []
+        for row, item in self.model.rows_with_numbers():
+            if item.kind != "model":
+                continue
+            index = self.model.index(row, 0)
+            count = self.model.rowCount(index)
+            if count:
+                out.append((item, [self.model.row_at(n, index) for n in range(count)]))
+        return out
+
+    def _shown_rows(self) -> list[object]:
+        """Every row held now: top-level rows and the variants of expanded models."""
+        rows = list(self.model.rows())
+        for _parent, variants in self._shown_variants():
+            rows.extend(variants)
+        return rows
+
     # -- actions -----------------------------------------------------------------------
 
     def selected_skus(self) -> list[str]:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return [self.model.row_at(r).sku for r in rows]
+        """SKUs of the selected product and variant rows (model rows have none)."""
+        skus = []
+        for index in self.table.selectionModel().selectedRows():
+            sku = index.data(SkuRole)
+            if sku and sku not in skus:
+                skus.append(sku)
+        return skus
+
+    def _activated(self, index: QModelIndex) -> None:
+        """Enter on a row opens it; a double-click already did (doubleClicked)."""
+        from PySide6.QtGui import QGuiApplication
+
+        if QGuiApplication.mouseButtons() == Qt.MouseButton.NoButton:
+            self._open(index)
 
     def _open(self, index: QModelIndex) -> None:
+        """A product or variant opens in the editor; a model row expands instead."""
+        if index.data(KindRole) == "model":
+            return
         sku = index.data(SkuRole)
         if sku:
             self.ctx.nav.open_product.emit(sku)
@@ -278,10 +395,35 @@ class ProductsScreen(Screen):
         )
 
     def select_skus(self, skus: Sequence[str]) -> None:
+        from PySide6.QtCore import QItemSelectionModel
+
         wanted = set(skus)
-        for number, item in enumerate(self.model.rows()):
-            if item.sku in wanted:
-                self.table.selectRow(number)
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        selection = self.table.selectionModel()
+        for row, item in self.model.rows_with_numbers():
+            index = self.model.index(row, 0)
+            if item.kind == "product" and item.sku in wanted:
+                selection.select(index, flags)
+            for child in range(self.model.rowCount(index)):
+                variant = self.model.index(child, 0, index)
+                if variant.data(SkuRole) in wanted:
+                    selection.select(variant, flags)
+
+    def row_of(self, index: QModelIndex) -> object:
+        return index.data(RowRole)
+
+
+def _refill(combo: QComboBox, everything: str, choices: Sequence[tuple[str, object]]) -> None:
+    """Replace a filter's choices, keeping the current one when it still exists."""
+    current = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem(everything, None)
+    for label, data in choices:
+        combo.addItem(label, data)
+    index = combo.findData(current) if current is not None else 0
+    combo.setCurrentIndex(max(index, 0))
+    combo.blockSignals(False)
 
 
 def _px(value: int) -> int:

@@ -1,47 +1,68 @@
-"""The products table model: keyset pages fetched as the view scrolls, thumbnails in the
-background.
+"""The products table model: keyset pages fetched as the view scrolls, product models that
+expand to their variants, pages far from the viewport dropped, thumbnails in the background.
 
 The view asks :meth:`canFetchMore`/:meth:`fetchMore` when it nears the end of what it has;
-the model asks its ``fetch`` function (a service call, in a worker) for the next page after
-the last key it holds, never an OFFSET. Sorting re-reads from the first page in the new
-order. Custom roles carry the SKU and the id so they survive a sort/filter proxy.
+the model asks its ``fetch`` function (a service call, in the read process or a worker) for
+the next page after the last key it holds, never an OFFSET, in the order of the sorted
+column (the server sorts: a header click starts again from the first page in that order).
+A model row's variants are fetched when it is expanded (``fetchMore`` on that row).
+
+Memory stays flat at any depth: only :attr:`keep_pages` pages of rows are held; a page far
+from the rows the view last painted is dropped (its key and length kept) and fetched again
+by that key when it is painted again. Custom roles carry the SKU, the id and the row so they
+survive a proxy.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
+    QAbstractItemModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtGui import QColor
 
 from pimdesk.gui.rows import Page, ProductRow
 from pimdesk.gui.thumbnails import ThumbnailCache
 from pimdesk.gui.workers import Job, Workers
 
 PAGE_SIZE = 200
+KEEP_PAGES = 24  # pages of rows held at most (the rest are dropped, re-fetched by key)
 
 SkuRole = Qt.ItemDataRole.UserRole + 1
 ProductIdRole = Qt.ItemDataRole.UserRole + 2
 CompletenessRole = Qt.ItemDataRole.UserRole + 3
 RowRole = Qt.ItemDataRole.UserRole + 4
+KindRole = Qt.ItemDataRole.UserRole + 5  # "product" | "model"
 
 Index = QModelIndex | QPersistentModelIndex
 
-
-# (after key, page size, descending) -> a Page, or a plain list (a short list is the last)
-Fetch = Callable[[str | None, int, bool], "Page | Sequence[ProductRow]"]
+# (after key, page size, descending, sort) -> a Page
+Fetch = Callable[[Any, int, bool, str], Page]
+# (model code) -> its variants
+VariantsFetch = Callable[[str], Sequence[ProductRow]]
 
 COL_THUMB, COL_SKU, COL_NAME, COL_FAMILY, COL_MODEL, COL_ENABLED = range(6)
 FIXED_HEADERS = ["", "SKU", "Name", "Family", "Model", "Enabled"]
+FIXED_SORTS = {
+    COL_THUMB: "sku",
+    COL_SKU: "sku",
+    COL_NAME: "name",
+    COL_FAMILY: "family",
+    COL_MODEL: "model",
+    COL_ENABLED: "enabled",
+}
+TOP = 0  # internal id of a top-level index; a variant's is its model's row + 1
 
 
 def completeness_colour(percent: int) -> QColor:
@@ -59,10 +80,29 @@ def completeness_colour(percent: int) -> QColor:
     return QColor("#ff6b6b" if dark else "#c53030")
 
 
-class ProductTableModel(QAbstractTableModel):
-    """Rows arrive a keyset page at a time; :attr:`page_loaded` fires after each page."""
+@dataclass
+class _Slot:
+    """One fetched page: the key it was fetched after, its length, its rows (None: dropped)."""
+
+    after: Any
+    count: int
+    rows: list[ProductRow] | None
+    refetching: bool = False
+
+
+@dataclass
+class _Variants:
+    rows: list[ProductRow] = field(default_factory=list)
+    loaded: bool = False
+    job: Job | None = None
+
+
+class ProductTableModel(QAbstractItemModel):
+    """Rows arrive a keyset page at a time; :attr:`page_loaded` fires after each page and
+    :attr:`variants_loaded` (with the model's code) after a model's variants."""
 
     page_loaded = Signal(int)  # rows in the page
+    variants_loaded = Signal(str)
     load_failed = Signal(object)
 
     def __init__(
@@ -73,21 +113,39 @@ class ProductTableModel(QAbstractTableModel):
         page_size: int = PAGE_SIZE,
         thumb_size: int = 48,
         parent: QObject | None = None,
+        variants: VariantsFetch | None = None,
+        keep_pages: int = KEEP_PAGES,
+        started: bool = True,
     ):
         super().__init__(parent)
         self._fetch = fetch
+        self._variants_fetch = variants
         self._workers = workers
         self._channels = list(channels)
         self._page_size = page_size
-        self._rows: list[ProductRow] = []
-        self._row_of_path: dict[Path, list[int]] = {}
-        self._exhausted = False
-        self._next_after: str | None = None
-        self._job: Job | None = None
-        self._generation = 0
+        self.keep_pages = max(2, keep_pages)
+        self._sort = "sku"
         self._descending = False
+        self._generation = 0
+        # a screen's model waits for its first reload (the view's initial sort must not
+        # start a read the screen's set-up then throws away)
+        self._started = started
+        self._reset_state()
+        self._row_size = QSize(thumb_size + 8, thumb_size + 4)
         self.thumbs = ThumbnailCache(workers, size=thumb_size, parent=self)
         self.thumbs.loaded.connect(self._thumbnail_ready)
+
+    def _reset_state(self) -> None:
+        self._slots: list[_Slot] = []
+        self._starts: list[int] = []  # first row number of each slot
+        self._count = 0
+        self._models: dict[int, tuple[str, int]] = {}  # top row -> (model code, variants)
+        self._variants: dict[int, _Variants] = {}  # top row -> its variants
+        self._thumb_rows: dict[Path, set[tuple[int, int]]] = {}  # path -> (internal, row)
+        self._exhausted = False
+        self._next_after: Any = None
+        self._job: Job | None = None
+        self._focus = 0
 
     # -- structure ---------------------------------------------------------------------
 
@@ -95,14 +153,59 @@ class ProductTableModel(QAbstractTableModel):
     def channels(self) -> list[str]:
         return list(self._channels)
 
+    @property
+    def sort_key(self) -> tuple[str, bool]:
+        """The server-side order shown: (sort name, descending)."""
+        return self._sort, self._descending
+
     def headers(self) -> list[str]:
         return [*FIXED_HEADERS, *self._channels, "Last published"]
 
+    def sort_name(self, column: int) -> str | None:
+        """What the service sorts by for ``column`` (None: not a column)."""
+        if column in FIXED_SORTS:
+            return FIXED_SORTS[column]
+        channel = self._channel_of(column)
+        if channel is not None:
+            return f"completeness:{channel}"
+        if column == self.columnCount() - 1:
+            return "last_published"
+        return None
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if row < 0 or column < 0 or column >= self.columnCount():
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, TOP) if row < self._count else QModelIndex()
+        if parent.internalId() != TOP:
+            return QModelIndex()
+        variants = self._variants.get(parent.row())
+        if variants is None or row >= len(variants.rows):
+            return QModelIndex()
+        return self.createIndex(row, column, parent.row() + 1)
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid() or index.internalId() == TOP:
+            return QModelIndex()
+        return self.createIndex(index.internalId() - 1, 0, TOP)
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        if not parent.isValid():
+            return self._count
+        if parent.internalId() != TOP or parent.column() != 0:
+            return 0
+        variants = self._variants.get(parent.row())
+        return len(variants.rows) if variants is not None else 0
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers())
+        return len(self.headers())
+
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        if not parent.isValid():
+            return self._count > 0 or not self._exhausted
+        if parent.internalId() != TOP or parent.column() != 0:
+            return False
+        return self._models.get(parent.row(), ("", 0))[1] > 0
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -111,12 +214,11 @@ class ProductTableModel(QAbstractTableModel):
             headers = self.headers()
             if 0 <= section < len(headers):
                 return headers[section]
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.ToolTipRole
-            and self._channel_of(section) is not None
-        ):
-            return f"Completeness for the channel {self.headers()[section]}"
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            if self._channel_of(section) is not None:
+                return f"Completeness for the channel {self.headers()[section]}"
+            if section == COL_MODEL:
+                return "The product model a variant belongs to; a model's number of variants"
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -129,42 +231,100 @@ class ProductTableModel(QAbstractTableModel):
             | Qt.ItemFlag.ItemIsDropEnabled
         )
 
-    def row_at(self, row: int) -> ProductRow:
-        return self._rows[row]
+    # -- rows --------------------------------------------------------------------------
+
+    def _slot_of(self, row: int) -> int:
+        return bisect.bisect_right(self._starts, row) - 1
+
+    def row_at(self, row: int, parent: Index = QModelIndex()) -> ProductRow | None:  # noqa: B008
+        """The row object (None while a dropped page is fetched again)."""
+        if parent.isValid():
+            variants = self._variants.get(parent.row())
+            if variants is None or not 0 <= row < len(variants.rows):
+                return None
+            return variants.rows[row]
+        if not 0 <= row < self._count:
+            return None
+        number = self._slot_of(row)
+        slot = self._slots[number]
+        if slot.rows is None:
+            self._refetch(number)
+            return None
+        offset = row - self._starts[number]
+        return slot.rows[offset] if offset < len(slot.rows) else None
+
+    def item(self, index: Index) -> ProductRow | None:
+        if not index.isValid():
+            return None
+        if index.internalId() == TOP:
+            return self.row_at(index.row())
+        return self.row_at(index.row(), self.createIndex(index.internalId() - 1, 0, TOP))
 
     def rows(self) -> list[ProductRow]:
-        return list(self._rows)
+        """The top-level rows held now (dropped pages are not included)."""
+        return [r for slot in self._slots if slot.rows is not None for r in slot.rows]
+
+    def rows_with_numbers(self) -> list[tuple[int, ProductRow]]:
+        """(row number, row) of the top-level rows held now."""
+        out = []
+        for start, slot in zip(self._starts, self._slots, strict=True):
+            if slot.rows is not None:
+                out.extend((start + offset, row) for offset, row in enumerate(slot.rows))
+        return out
+
+    def loaded_pages(self) -> int:
+        return sum(1 for slot in self._slots if slot.rows is not None)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
+        if not index.isValid():
             return None
-        item = self._rows[index.row()]
+        if role == Qt.ItemDataRole.SizeHintRole:  # rows tall enough for the thumbnail
+            return self._row_size if index.column() == COL_THUMB else None
+        if index.internalId() == TOP:
+            self._focus = index.row()
+        item = self.item(index)
+        if item is None:
+            return "…" if role == Qt.ItemDataRole.DisplayRole and index.column() == 1 else None
         col = index.column()
         if role == SkuRole:
-            return item.sku
+            return item.sku if item.kind == "product" else None
         if role == ProductIdRole:
-            return item.id
+            return item.id if item.kind == "product" else None
         if role == RowRole:
             return item
+        if role == KindRole:
+            return item.kind
         channel = self._channel_of(col)
         if role == CompletenessRole:
             return item.completeness.get(channel) if channel else None
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(item, col, channel)
         if role == Qt.ItemDataRole.DecorationRole and col == COL_THUMB:
-            image = self.thumbs.get(item.thumbnail)
-            return QPixmap.fromImage(image) if image is not None else None
+            return self.thumbs.get(item.thumbnail)
         if role == Qt.ItemDataRole.ForegroundRole and channel:
             percent = item.completeness.get(channel)
             return completeness_colour(percent) if percent is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            if channel:
-                waiting = " (waiting to publish)" if channel in item.waiting else ""
-                return f"{item.sku} on {channel}: {item.completeness.get(channel, 0)}%{waiting}"
-            if col == COL_NAME:
-                return item.name
+            return self._tooltip(item, col, channel)
         if role == Qt.ItemDataRole.TextAlignmentRole and (channel or col == COL_ENABLED):
             return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    def _tooltip(self, item: ProductRow, col: int, channel: str | None) -> str | None:
+        if channel and item.kind == "model":
+            done, total = item.complete_variants.get(channel, (0, item.variants))
+            return f"{item.sku} on {channel}: {done} of {total} variants complete"
+        if channel:
+            waiting = " (waiting to publish)" if channel in item.waiting else ""
+            text = f"{item.sku} on {channel}: {item.completeness.get(channel, 0)}%{waiting}"
+            missing = item.missing.get(channel)
+            if missing:
+                text += "\nMissing: " + ", ".join(m.replace("image:", "image ") for m in missing)
+            return text
+        if col == COL_NAME:
+            return item.name
+        if col == COL_SKU and item.kind == "model":
+            return f"Product model {item.sku}: expand to see its {item.variants} variant(s)"
         return None
 
     def _channel_of(self, col: int) -> str | None:
@@ -181,10 +341,19 @@ class ProductTableModel(QAbstractTableModel):
         if col == COL_FAMILY:
             return item.family or ""
         if col == COL_MODEL:
+            if item.kind == "model":
+                return f"{item.variants} variant{'' if item.variants == 1 else 's'}"
             return item.parent or ""
         if col == COL_ENABLED:
+            if item.kind == "model":
+                return ""
             return "yes" if item.enabled else "no"
         if channel is not None:
+            if item.kind == "model":
+                if channel not in item.complete_variants:
+                    return ""
+                done, total = item.complete_variants[channel]
+                return f"{done}/{total}"
             percent = item.completeness.get(channel)
             return "" if percent is None else f"{percent}%"
         if col == self.columnCount() - 1:
@@ -196,10 +365,20 @@ class ProductTableModel(QAbstractTableModel):
     # -- lazy fetching -----------------------------------------------------------------
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._exhausted and self._job is None
+        if parent.isValid():
+            if parent.internalId() != TOP or parent.row() not in self._models:
+                return False
+            variants = self._variants.get(parent.row())
+            return self._variants_fetch is not None and (
+                variants is None or (not variants.loaded and variants.job is None)
+            )
+        return self._started and not self._exhausted and self._job is None
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if not self.canFetchMore(parent):
+            return
+        if parent.isValid():
+            self._fetch_variants(parent.row())
             return
         after = self._next_after
         generation = self._generation
@@ -208,7 +387,8 @@ class ProductTableModel(QAbstractTableModel):
             after,
             self._page_size,
             self._descending,
-            on_result=lambda rows: self._append(generation, rows),
+            self._sort,
+            on_result=lambda page: self._append(generation, after, page),
             on_error=lambda exc: self._failed(generation, exc),
         )
 
@@ -220,26 +400,119 @@ class ProductTableModel(QAbstractTableModel):
     def exhausted(self) -> bool:
         return self._exhausted
 
-    def _append(self, generation: int, page: Page | Sequence[ProductRow]) -> None:
+    def _append(self, generation: int, after: Any, page: Page) -> None:
         if generation != self._generation:
             return  # a page for an order or filter that is no longer shown
         self._job = None
-        if not isinstance(page, Page):
-            full = len(page) >= self._page_size
-            page = Page(page, page[-1].sku if full and page else None)
         rows = list(page.rows)
         self._next_after = page.next_after
         if page.next_after is None:
             self._exhausted = True
         if rows:
-            start = len(self._rows)
+            start = self._count
             self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
-            self._rows.extend(rows)
-            for offset, item in enumerate(rows):
-                if item.thumbnail is not None:
-                    self._row_of_path.setdefault(item.thumbnail, []).append(start + offset)
+            self._slots.append(_Slot(after, len(rows), rows))
+            self._starts.append(start)
+            self._count += len(rows)
+            self._index_rows(start, rows)
             self.endInsertRows()
+            self._drop_far_pages()
         self.page_loaded.emit(len(rows))
+
+    def _index_rows(self, start: int, rows: Sequence[ProductRow]) -> None:
+        for offset, item in enumerate(rows):
+            if item.kind == "model":
+                self._models[start + offset] = (item.sku, item.variants)
+            if item.thumbnail is not None:
+                self._thumb_rows.setdefault(item.thumbnail, set()).add((TOP, start + offset))
+
+    def _drop_far_pages(self) -> None:
+        """Keep :attr:`keep_pages` pages: drop those farthest from the rows last painted."""
+        held = [n for n, slot in enumerate(self._slots) if slot.rows is not None]
+        if len(held) <= self.keep_pages:
+            return
+        focus = self._slot_of(min(self._focus, max(self._count - 1, 0)))
+        newest = len(self._slots) - 1
+        held.sort(key=lambda n: abs(n - focus), reverse=True)
+        for number in held[: len(held) - self.keep_pages]:
+            if number in (focus, newest):
+                continue
+            slot = self._slots[number]
+            for offset, item in enumerate(slot.rows or []):
+                if item.thumbnail is not None:
+                    rows = self._thumb_rows.get(item.thumbnail)
+                    if rows is not None:
+                        rows.discard((TOP, self._starts[number] + offset))
+                        if not rows:
+                            del self._thumb_rows[item.thumbnail]
+            slot.rows = None
+
+    def _refetch(self, number: int) -> None:
+        slot = self._slots[number]
+        if slot.refetching:
+            return
+        slot.refetching = True
+        generation = self._generation
+        self._workers.fetch(
+            self._fetch,
+            slot.after,
+            slot.count,
+            self._descending,
+            self._sort,
+            on_result=lambda page: self._refetched(generation, number, page),
+            on_error=lambda exc: self._failed(generation, exc),
+        )
+
+    def _refetched(self, generation: int, number: int, page: Page) -> None:
+        if generation != self._generation:
+            return
+        slot = self._slots[number]
+        slot.refetching = False
+        rows = list(page.rows)[: slot.count]
+        slot.rows = rows
+        start = self._starts[number]
+        self._index_rows(start, rows)
+        self._drop_far_pages()
+        last = start + slot.count - 1
+        self.dataChanged.emit(self.index(start, 0), self.index(last, self.columnCount() - 1))
+
+    def _fetch_variants(self, row: int) -> None:
+        code = self._models[row][0]
+        variants = self._variants.setdefault(row, _Variants())
+        generation = self._generation
+        assert self._variants_fetch is not None
+        variants.job = self._workers.fetch(
+            self._variants_fetch,
+            code,
+            on_result=lambda rows: self._variants_arrived(generation, row, code, rows),
+            on_error=lambda exc: self._variants_failed(generation, row, exc),
+        )
+
+    def _variants_arrived(
+        self, generation: int, row: int, code: str, rows: Sequence[ProductRow]
+    ) -> None:
+        if generation != self._generation:
+            return
+        variants = self._variants[row]
+        variants.job = None
+        variants.loaded = True
+        parent = self.index(row, 0)
+        if rows:
+            self.beginInsertRows(parent, 0, len(rows) - 1)
+            variants.rows = list(rows)
+            for number, item in enumerate(variants.rows):
+                if item.thumbnail is not None:
+                    self._thumb_rows.setdefault(item.thumbnail, set()).add((row + 1, number))
+            self.endInsertRows()
+        self.variants_loaded.emit(code)
+
+    def _variants_failed(self, generation: int, row: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        variants = self._variants[row]
+        variants.job = None
+        variants.loaded = True
+        self.load_failed.emit(exc)
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
@@ -256,52 +529,57 @@ class ProductTableModel(QAbstractTableModel):
         if channels is not None:
             self._channels = list(channels)
         self._generation += 1
-        self._rows = []
-        self._row_of_path = {}
-        self._exhausted = False
-        self._next_after = None
-        self._job = None
+        self._started = True
+        self._reset_state()
         self.endResetModel()
         self.fetchMore()
 
+    def set_variants_fetch(self, fetch: VariantsFetch) -> None:
+        self._variants_fetch = fetch
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Server-side order by SKU (the keyset); other columns sort the rows already held."""
-        descending = order == Qt.SortOrder.DescendingOrder
-        if column in (COL_SKU, COL_THUMB):
-            if descending != self._descending or not self._rows:
-                self._descending = descending
-                self.reload()
+        """Every column sorts on the server, both ways: start again in the new order."""
+        name = self.sort_name(column)
+        if name is None:
             return
-        self.layoutAboutToBeChanged.emit()
-        self._rows.sort(key=lambda r: _sort_key(self._display(r, column, self._channel_of(column))))
-        if descending:
-            self._rows.reverse()
-        self._row_of_path = {}
-        for number, item in enumerate(self._rows):
-            if item.thumbnail is not None:
-                self._row_of_path.setdefault(item.thumbnail, []).append(number)
-        self.layoutChanged.emit()
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (name, descending) == (self._sort, self._descending) and self._count:
+            return
+        self._sort, self._descending = name, descending
+        if self._started:
+            self.reload()
 
     def update_rows(self, rows: Sequence[ProductRow]) -> None:
         """Replace rows already shown (after an edit); emits dataChanged for those rows."""
-        by_sku = {r.sku: r for r in rows}
-        for number, item in enumerate(self._rows):
-            new = by_sku.get(item.sku)
-            if new is not None:
-                self._rows[number] = new
-                self.dataChanged.emit(
-                    self.index(number, 0), self.index(number, self.columnCount() - 1)
-                )
+        fresh = {(r.kind, r.id): r for r in rows}
+        last = self.columnCount() - 1
+        for number, slot in enumerate(self._slots):
+            if slot.rows is None:
+                continue
+            for offset, item in enumerate(slot.rows):
+                new = fresh.get((item.kind, item.id))
+                if new is not None:
+                    slot.rows[offset] = _keyed(new, item)
+                    row = self._starts[number] + offset
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+        for model_row, variants in self._variants.items():
+            for offset, item in enumerate(variants.rows):
+                new = fresh.get((item.kind, item.id))
+                if new is not None:
+                    variants.rows[offset] = new
+                    parent = self.index(model_row, 0)
+                    self.dataChanged.emit(
+                        self.index(offset, 0, parent), self.index(offset, last, parent)
+                    )
 
     def _thumbnail_ready(self, path: Path) -> None:
-        for number in self._row_of_path.get(path, []):
-            index = self.index(number, COL_THUMB)
+        for internal, number in list(self._thumb_rows.get(path, ())):
+            index = self.createIndex(number, COL_THUMB, internal)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
-    if value is None or value == "":
-        return (1, "")
-    if isinstance(value, str) and value.endswith("%") and value[:-1].isdigit():
-        return (0, int(value[:-1]))
-    return (0, str(value).lower())
+def _keyed(new: ProductRow, old: ProductRow) -> ProductRow:
+    """A refreshed row keeps the key it was paged by (its place in the order shown)."""
+    from dataclasses import replace
+
+    return replace(new, key=old.key) if new.key is None else new

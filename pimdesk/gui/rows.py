@@ -1,33 +1,13 @@
 """Plain rows the Qt models hold (no Qt here: they are built in worker threads or in the
-read process and pickled across)."""
+read process and pickled across).
+
+The products table's rows and pages are the products-table service's own dataclasses
+(``services.product_table``): a product or a product model, with the key it was paged by.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from pimdesk.services.product_table import TablePage as Page
+from pimdesk.services.product_table import TableRow as ProductRow
 
-
-@dataclass(frozen=True)
-class ProductRow:
-    """One line of the products table, as plain data (no ORM object crosses threads)."""
-
-    id: int
-    sku: str
-    name: str = ""
-    family: str | None = None
-    enabled: bool = True
-    completeness: dict[str, int] = field(default_factory=dict)  # channel -> percent
-    last_published: dt.datetime | None = None
-    thumbnail: Path | None = None
-    parent: str | None = None  # product model code, for variants
-    waiting: tuple[str, ...] = ()  # channels this product waits to be republished on
-
-
-@dataclass(frozen=True)
-class Page:
-    """A page of rows and the key to continue after (None: there is no more)."""
-
-    rows: Sequence[ProductRow]
-    next_after: str | None
+__all__ = ["Page", "ProductRow"]

@@ -18,7 +18,7 @@ from sqlalchemy import delete, literal, select, update
 from sqlalchemy.orm import Session
 
 from pimdesk.catalog import history as hist
-from pimdesk.catalog import revisions, search
+from pimdesk.catalog import revisions, search, summary
 from pimdesk.catalog.context import CatalogContext, load_context
 from pimdesk.catalog.db import AwareDateTime, utcnow
 from pimdesk.catalog.edits import resolve_cells
@@ -898,6 +898,8 @@ def run(
         failed.rejected_rows = importer.rejected_rows  # type: ignore[attr-defined]
         raise failed
     search.reindex_products(session, report.product_ids)
+    summary.refresh_products(session, report.product_ids)
+    summary.refresh_models(session, {m.id for m in importer.models.values() if m.id})
     return importer
 
 

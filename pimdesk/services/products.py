@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from pimdesk.catalog import history as hist
-from pimdesk.catalog import revisions, search
+from pimdesk.catalog import revisions, search, summary
 from pimdesk.catalog.completeness import (
     Completeness,
     ModelCompleteness,
@@ -707,6 +707,7 @@ def create_product(
             ),
         )
         search.reindex_products(session, [product.id])
+        summary.refresh_products(session, [product.id], context)
         product_id = product.id
     library.emit(Change(kind="values", product_ids=frozenset({product_id})))
     return product_id
@@ -776,6 +777,7 @@ def create_product_model(
             ),
         )
         model_id = model.id
+        summary.refresh_models(session, [model_id], context)
     library.emit(Change(kind="values", detail=f"model {code}"))
     return model_id
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select, update
 
+from pimdesk.catalog import summary as table_summary
 from pimdesk.catalog.models import Attribute, Channel, Family, PublishedListing, PublishRun
 from pimdesk.channels import incremental, mapping
 from pimdesk.channels.api import (
@@ -313,6 +314,7 @@ def add_channel(
             field_map={},
         )
         s.add(channel)
+        table_summary.refresh_all(s)  # completeness on the new channel
     library.emit(Change("channel", channel_codes=frozenset({code})))
     return replace(show_channel(library, code, with_counts=False), created_folder=created)
 
@@ -340,6 +342,8 @@ def set_channel(library: Library, code: str, changes: Mapping[str, Any]) -> Chan
             channel.currencies = [str(special["currency"]).upper()]
         if "category_tree" in special:
             channel.category_tree = str(special["category_tree"]) or None
+        if "locale" in special or "currency" in special:
+            table_summary.refresh_all(s)  # completeness follows the channel's locale and currency
         if rest:
             if not channel.exporter:
                 raise ValidationError(

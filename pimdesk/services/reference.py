@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pimdesk.catalog import summary
 from pimdesk.catalog.context import (
     AttributeInfo,
     CatalogContext,
@@ -228,6 +229,7 @@ def set_family_requirements(
         if image_requirements is not None:
             family.image_requirements = {k: list(v) for k, v in image_requirements.items()}
         info = family_info(family)
+        summary.refresh_families(session, [code])
     library.emit(Change(kind="reference", detail=f"family {code}"))
     return info
 
@@ -400,5 +402,6 @@ def set_channel_scope(
                 enable_currency(session, code)
             row.currencies = list(currencies)
         info = ChannelInfo(row.code, row.label, tuple(row.locales), tuple(row.currencies), row.id)
+        summary.refresh_all(session)
     library.emit(Change(kind="channel", channel_codes=frozenset({channel})))
     return info

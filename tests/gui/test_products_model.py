@@ -9,9 +9,13 @@ from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 
 from pimdesk.gui import catalog_source
 from pimdesk.gui.products_model import (
+    COL_ENABLED,
+    COL_FAMILY,
+    COL_MODEL,
     COL_NAME,
     COL_SKU,
     COL_THUMB,
+    KindRole,
     ProductIdRole,
     ProductTableModel,
     SkuRole,
@@ -69,13 +73,66 @@ def test_data_roles_survive_a_proxy(qtbot, ctx, library: Library) -> None:
     assert "ecommerce" in model.headers()
 
 
-def test_sort_by_name_orders_the_rows_held(qtbot, ctx, library: Library) -> None:
+def load_all(qtbot, model: ProductTableModel) -> None:
+    while model.canFetchMore(QModelIndex()):
+        load_page(qtbot, model)
+
+
+def test_sort_by_name_reads_from_the_server_across_pages(qtbot, ctx, library: Library) -> None:
     add_products(library, 12)
-    model = make_model(ctx, page_size=20)
+    model = make_model(ctx, page_size=5)
     load_page(qtbot, model)
-    model.sort(COL_NAME, Qt.SortOrder.DescendingOrder)
-    assert model.row_at(0).sku == "SKU-00011"
-    assert model.index(0, COL_NAME).data() == "Product SKU-00011"
+    with qtbot.waitSignal(model.page_loaded, timeout=5000):
+        model.sort(COL_NAME, Qt.SortOrder.DescendingOrder)
+    assert model.rowCount() == 5  # the first page in the new order, not the rows held
+    load_all(qtbot, model)
+    names = [model.index(r, COL_NAME).data() for r in range(model.rowCount())]
+    assert names == sorted(names, reverse=True) and len(names) == 12
+    with qtbot.waitSignal(model.page_loaded, timeout=5000):
+        model.sort(COL_NAME, Qt.SortOrder.AscendingOrder)
+    load_all(qtbot, model)
+    assert [model.row_at(r).sku for r in range(12)] == [f"SKU-{n:05d}" for n in range(12)]
+    assert model.sort_key == ("name", False)
+
+
+def test_every_column_sorts_on_the_server(qtbot, ctx, library: Library) -> None:
+    add_products(library, 3)
+    model = make_model(ctx)
+    load_page(qtbot, model)
+    last = model.columnCount() - 1
+    expected = {
+        COL_SKU: "sku",
+        COL_NAME: "name",
+        COL_FAMILY: "family",
+        COL_MODEL: "model",
+        COL_ENABLED: "enabled",
+        COL_ENABLED + 1: "completeness:ecommerce",
+        last: "last_published",
+    }
+    for column, name in expected.items():
+        assert model.sort_name(column) == name
+        with qtbot.waitSignal(model.page_loaded, timeout=5000):
+            model.sort(column, Qt.SortOrder.DescendingOrder)
+        assert model.rowCount() == 3
+
+
+def test_pages_far_from_the_view_are_dropped_and_fetched_again(
+    qtbot, ctx, library: Library
+) -> None:
+    skus = add_products(library, 30)
+    model = make_model(ctx, page_size=5)
+    model.keep_pages = 2
+    while model.canFetchMore(QModelIndex()):
+        load_page(qtbot, model)
+        model.index(model.rowCount() - 1, COL_SKU).data()  # the view paints the newest rows
+    assert model.rowCount() == 30  # the view's rows stay; their contents go
+    assert model.loaded_pages() <= 3
+    assert model.index(0, COL_SKU).data() == "…"  # dropped: asked again
+    with qtbot.waitSignal(model.dataChanged, timeout=5000):
+        pass
+    assert model.index(0, COL_SKU).data() == skus[0]
+    assert [model.index(r, COL_SKU).data() for r in range(5)] == skus[:5]
+    assert model.loaded_pages() <= 3
 
 
 def test_filter_by_text_uses_search(qtbot, ctx, library: Library) -> None:
@@ -133,7 +190,7 @@ def test_thumbnail_loads_in_the_background(qtbot, ctx, library: Library) -> None
 
 
 def test_fetch_error_is_reported_and_stops_fetching(qtbot, ctx) -> None:
-    def broken(after, limit, descending):
+    def broken(after, limit, descending, sort):
         raise OSError(5, "disk unreadable", "/lib/catalog.sqlite")
 
     model = ProductTableModel(broken, ctx.workers)
@@ -141,3 +198,40 @@ def test_fetch_error_is_reported_and_stops_fetching(qtbot, ctx) -> None:
         model.fetchMore(QModelIndex())
     assert isinstance(blocker.args[0], OSError)
     assert not model.canFetchMore(QModelIndex())
+
+
+def make_tees(library: Library) -> None:
+    """A product model TEE with three variants by size, and a simple product MUG."""
+    from pimdesk.services import products, reference
+
+    reference.create_options(library, "size", [("s", {}), ("m", {}), ("l", {})])
+    reference.create_family(library, "tees", attributes=["sku", "name", "size", "description"])
+    reference.create_family_variant(library, "tees_by_size", family="tees", axes_level1=["size"])
+    products.create_product_model(
+        library, "TEE", family_variant="tees_by_size", values={"name-en_US": "Tee"}
+    )
+    for size in ("s", "m", "l"):
+        products.create_product(library, f"TEE-{size.upper()}", parent="TEE", values={"size": size})
+    products.create_product(library, "MUG", values={"name-en_US": "Mug"})
+
+
+def test_a_model_row_fetches_its_variants_when_expanded(qtbot, ctx, library: Library) -> None:
+    make_tees(library)
+    fetch = functools.partial(catalog_source.product_page, ctx.library)
+    variants = functools.partial(catalog_source.variant_rows, ctx.library)
+    model = ProductTableModel(fetch, ctx.workers, channels=["ecommerce"], variants=variants)
+    load_page(qtbot, model)
+    assert [model.index(r, COL_SKU).data() for r in range(2)] == ["MUG", "TEE"]
+    tee = model.index(1, 0)
+    assert model.hasChildren(tee) and not model.hasChildren(model.index(0, 0))
+    assert model.index(1, COL_MODEL).data() == "3 variants"
+    assert tee.data(KindRole) == "model" and tee.data(SkuRole) is None
+    assert model.rowCount(tee) == 0 and model.canFetchMore(tee)
+    with qtbot.waitSignal(model.variants_loaded, timeout=5000):
+        model.fetchMore(tee)
+    assert model.rowCount(tee) == 3 and not model.canFetchMore(tee)
+    first = model.index(0, COL_SKU, tee)
+    assert first.data() == "TEE-L" and first.data(SkuRole) == "TEE-L"
+    assert first.parent() == model.index(1, 0)
+    assert model.index(0, COL_MODEL, tee).data() == "TEE"
+    assert model.index(0, COL_NAME, tee).data() == "Tee"  # inherited

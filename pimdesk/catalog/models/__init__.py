@@ -34,6 +34,7 @@ from pimdesk.catalog.models.reference import (
     Setting,
     Tag,
 )
+from pimdesk.catalog.models.summary import ProductCompleteness, ProductLabel, ProductModelLabel
 
 __all__ = [
     "ALL_CHANNELS",
@@ -54,7 +55,10 @@ __all__ = [
     "IngestProblem",
     "Locale",
     "Product",
+    "ProductCompleteness",
+    "ProductLabel",
     "ProductModel",
+    "ProductModelLabel",
     "PublishRun",
     "PublishedListing",
     "Rendition",
