@@ -36,7 +36,6 @@ from pimdesk.channels.pieces import (
     FORMAT,
     PieceStore,
     StoredNames,
-    claim_root,
     config_key,
     stat_feed,
     store_path,
@@ -139,6 +138,12 @@ def _open_store(
     )
     try:
         store = PieceStore(path)
+        found = store.meta().get("format")
+        if found is not None and found != FORMAT:  # another layout: start a new file
+            store.close()
+            PieceStore.discard(path)
+            store = PieceStore(path)
+            return store, config, f"the pieces store had format {found}, this version uses {FORMAT}"
         return store, config, store.problem(config, _feed_path(setup, exporter), last_run)
     except sqlite3.DatabaseError as exc:
         PieceStore.discard(path)
@@ -283,6 +288,7 @@ def write(
         plans: dict[str, GroupPlan] = {}
         listings: dict[str, list[Listing]] = {}
         gone_groups = []
+        structure = []
         for key in sorted(affected):
             members = by_group.get(key)
             if not members:
@@ -291,21 +297,23 @@ def write(
             group_listings = [e.listing for e in members]
             plan = exporter.plan_group(group_listings)
             plans[key], listings[key] = plan, group_listings
-            store.put_group(
-                key,
-                plan.order,
-                plan.claim,
-                [e.product_id for e in members],
-                [(i.version_id, i.filename, str(i.file)) for i in plan.images],
+            structure.append(
+                (
+                    key,
+                    plan.order,
+                    plan.claim,
+                    [e.product_id for e in members],
+                    [(i.version_id, i.filename, str(i.file)) for i in plan.images],
+                )
             )
         store.remove_groups(gone_groups)
+        store.put_groups(structure)
         # 2. unique claims, in feed order, among the groups that can compete for them
         if prep.full:
-            claims = store.resolve_claims(None)
+            claims = store.resolve_all_claims()
         else:
-            roots = {claim_root(base_claim) for base_claim, _, _ in old_rows.values()}
-            roots |= {claim_root(plan.claim) for plan in plans.values()}
-            claims = store.resolve_claims(roots)
+            freed = [(order, claim) for order, _, claim in old_rows.values()]
+            claims = store.reassign_claims(plans, freed)
         # 3. shared image versions: the first group in feed order publishes the file
         url_changed = _place_images(store, out, plans, old_versions, prep.full, base, base_folder)
         # 4. groups that did not change but whose claim or image URL did
@@ -316,23 +324,26 @@ def write(
                 if key in listings:
                     plans[key] = exporter.plan_group(listings[key])
         # 5. render
-        stored = store.group_rows(set(plans) - set(claims)) if not prep.full else {}
+        final = claims if prep.full else store.claims(plans)
         owned = store.owned({i.version_id for plan in plans.values() for i in plan.images})
         remote_ids: dict[int, str] = {}
         total = len(plans)
+        rendered: list[tuple[str, bytes]] = []
         for done, key in enumerate(sorted(plans), start=1):
             if cancel.cancelled:
                 raise PublishCancelled("publish cancelled; the previous output is unchanged")
             plan = plans[key]
-            claim = claims[key] if key in claims else stored[key][1] if key in stored else ""
+            claim = final.get(key, "")
             urls = {i.version_id: owned[i.version_id][2] for i in plan.images}
             piece = exporter.render_group(listings[key], GroupContext(claim, urls))
-            store.put_piece(key, claim, urls, piece.remote_ids, piece.data)
+            rendered.append((key, piece.data))
             by_sku = {listing.sku: listing.product_id for listing in listings[key]}
             for sku, remote in piece.remote_ids.items():
                 if sku in by_sku:
                     remote_ids[by_sku[sku]] = remote
             if done % 500 == 0 or done == total:
+                store.put_pieces(rendered)
+                rendered = []
                 progress(done, total)
         # 6. assemble: head, every stored piece in feed order, tail
         meta: dict[str, Any] = {}

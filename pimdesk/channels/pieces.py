@@ -6,7 +6,7 @@ per product group, the rendered bytes of its part of the feed in a SQLite file u
 touches:
 
 - ``groups``: per group its position in the feed (``ord``), the claim it asked for and the
-  one it got (unique among groups, in feed order), the URLs it used and the rendered piece;
+  one it got (unique among groups, in feed order) and the rendered piece;
 - ``members``: which product is in which group (a changed product finds its old group);
 - ``images``: every image version a group shows, with the file name it asked for; the first
   group in feed order using a version publishes it (``owned``) and every group uses that URL;
@@ -23,18 +23,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import heapq
 import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pimdesk.renditions import naming
 
-FORMAT = "1"
+FORMAT = "2"
 _CHUNK = 500
 
 _SCHEMA = """
@@ -43,14 +44,12 @@ CREATE TABLE IF NOT EXISTS groups (
     key TEXT PRIMARY KEY,
     ord TEXT NOT NULL,
     base TEXT NOT NULL,
-    root TEXT NOT NULL,
     claim TEXT NOT NULL DEFAULT '',
-    urls TEXT NOT NULL DEFAULT '{}',
-    remote TEXT NOT NULL DEFAULT '{}',
     piece BLOB
 );
 CREATE INDEX IF NOT EXISTS groups_ord ON groups (ord);
-CREATE INDEX IF NOT EXISTS groups_root ON groups (root);
+CREATE INDEX IF NOT EXISTS groups_base ON groups (base);
+CREATE INDEX IF NOT EXISTS groups_claim ON groups (claim);
 CREATE TABLE IF NOT EXISTS members (product_id INTEGER PRIMARY KEY, group_key TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS members_group ON members (group_key);
 CREATE TABLE IF NOT EXISTS images (
@@ -73,8 +72,6 @@ CREATE TABLE IF NOT EXISTS names (name TEXT PRIMARY KEY, product_id INTEGER NOT 
 CREATE INDEX IF NOT EXISTS names_product ON names (product_id);
 """
 
-_ROOT = re.compile(r"(-\d+)+$")
-
 
 def unique_claim(base: str, used: set[str]) -> str:
     """``base``, or ``base-2``, ``base-3``, ...: the first one not in ``used`` (now taken)."""
@@ -86,10 +83,25 @@ def unique_claim(base: str, used: set[str]) -> str:
     return candidate
 
 
-def claim_root(base: str) -> str:
-    """Every name :func:`unique_claim` can give ``base`` has this root (trailing ``-<digits>``
-    removed), so groups with different roots never compete for a name."""
-    return _ROOT.sub("", base)
+_SUFFIX = re.compile(r"^(.+)-([0-9]+)$")
+
+
+def in_chain(name: str, base: str, claim: str) -> bool:
+    """Did a group asking for ``base`` and given ``claim`` try ``name`` on its way (``base``,
+    ``base-2``, ... up to ``claim``)?"""
+    if name == base:
+        return True
+    if not claim or not name.startswith(base + "-"):
+        return False
+    tail = name[len(base) + 1 :]
+    last = claim[len(base) + 1 :] if claim != base else "1"
+    return tail.isdigit() and last.isdigit() and 2 <= int(tail) <= int(last)
+
+
+def bases_trying(name: str) -> list[str]:
+    """The only claims that can try ``name``: itself, and ``x`` when it reads ``x-<n>``."""
+    match = _SUFFIX.match(name)
+    return [name, match.group(1)] if match else [name]
 
 
 def store_path(library_root: Path, code: str) -> Path:
@@ -226,12 +238,10 @@ class PieceStore:
             out.setdefault(key, []).append(int(pid))
         return out
 
-    def group_rows(self, keys: Iterable[str]) -> dict[str, tuple[str, str, dict[str, str]]]:
-        """key -> (base claim, claim given, urls used) of stored groups."""
-        sql = "SELECT key, base, claim, urls FROM groups WHERE key IN ({marks})"
-        return {
-            key: (base, claim, json.loads(urls)) for key, base, claim, urls in self._in(sql, keys)
-        }
+    def group_rows(self, keys: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+        """key -> (position, claim asked for, claim given) of stored groups."""
+        sql = "SELECT key, ord, base, claim FROM groups WHERE key IN ({marks})"
+        return {key: (order, base, claim) for key, order, base, claim in self._in(sql, keys)}
 
     def versions_of(self, keys: Iterable[str]) -> set[int]:
         sql = "SELECT version_id FROM images WHERE group_key IN ({marks})"
@@ -243,78 +253,119 @@ class PieceStore:
         self.db.executemany("DELETE FROM members WHERE group_key = ?", rows)
         self.db.executemany("DELETE FROM images WHERE group_key = ?", rows)
 
-    def put_group(
+    def put_groups(
         self,
-        key: str,
-        order: str,
-        base: str,
-        product_ids: Iterable[int],
-        images: Iterable[tuple[int, str, str]],
+        groups: Sequence[tuple[str, str, str, Sequence[int], Sequence[tuple[int, str, str]]]],
     ) -> None:
-        """A group's structure (the piece comes later): position, claim asked for, members,
-        images as (version id, wanted file name, source path)."""
-        self.db.execute(
-            "INSERT INTO groups (key, ord, base, root) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET ord = excluded.ord, base = excluded.base, "
-            "root = excluded.root",
-            (key, order, base, claim_root(base)),
+        """Groups' structure (their pieces come later): (key, position, claim asked for,
+        member product ids, images as (version id, wanted file name, source path))."""
+        self.db.executemany(
+            "INSERT INTO groups (key, ord, base) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET ord = excluded.ord, base = excluded.base",
+            [(key, order, base) for key, order, base, _, _ in groups],
         )
-        self.db.execute("DELETE FROM members WHERE group_key = ?", (key,))
+        keys = [(g[0],) for g in groups]
+        self.db.executemany("DELETE FROM members WHERE group_key = ?", keys)
         self.db.executemany(
             "INSERT OR REPLACE INTO members (product_id, group_key) VALUES (?, ?)",
-            [(pid, key) for pid in product_ids],
+            [(pid, g[0]) for g in groups for pid in g[3]],
         )
-        self.db.execute("DELETE FROM images WHERE group_key = ?", (key,))
+        self.db.executemany("DELETE FROM images WHERE group_key = ?", keys)
         self.db.executemany(
             "INSERT INTO images (group_key, version_id, ord, pos, filename, source) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [(key, vid, order, pos, name, src) for pos, (vid, name, src) in enumerate(images)],
+            [
+                (key, vid, order, pos, name, src)
+                for key, order, _, _, images in groups
+                for pos, (vid, name, src) in enumerate(images)
+            ],
         )
 
-    def put_piece(
-        self, key: str, claim: str, urls: Mapping[int, str], remote: Mapping[str, str], data: bytes
-    ) -> None:
-        self.db.execute(
-            "UPDATE groups SET claim = ?, urls = ?, remote = ?, piece = ? WHERE key = ?",
-            (
-                claim,
-                json.dumps({str(k): v for k, v in sorted(urls.items())}),
-                json.dumps(dict(remote)),
-                data,
-                key,
-            ),
+    def put_pieces(self, pieces: Iterable[tuple[str, bytes]]) -> None:
+        """Rendered groups: (key, piece bytes)."""
+        self.db.executemany(
+            "UPDATE groups SET piece = ? WHERE key = ?", [(data, key) for key, data in pieces]
         )
+
+    def claims(self, keys: Iterable[str]) -> dict[str, str]:
+        sql = "SELECT key, claim FROM groups WHERE key IN ({marks})"
+        return dict(self._in(sql, keys))
 
     def count_members(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM members").fetchone()[0])
 
     # -- cross-group resolution ------------------------------------------------------------
 
-    def resolve_claims(self, roots: Iterable[str] | None) -> dict[str, str]:
-        """Give every group whose claim has one of ``roots`` (None: every group) its unique
-        claim, in feed order; returns the groups whose claim changed (key -> new claim)."""
-        changed: dict[str, str] = {}
-        if roots is None:
-            rows = self.db.execute(
-                "SELECT root, key, base, claim FROM groups WHERE base != '' ORDER BY root, ord"
-            )
-        else:
-            wanted = sorted({r for r in roots if r})
-            rows = (
-                (root, key, base, claim)
-                for root in wanted
-                for key, base, claim in self.db.execute(
-                    "SELECT key, base, claim FROM groups WHERE root = ? ORDER BY ord", (root,)
-                ).fetchall()
-            )
-        current_root: str | None = None
+    def resolve_all_claims(self) -> dict[str, str]:
+        """Give every group its unique claim, in feed order (a full rebuild)."""
         used: set[str] = set()
-        for root, key, base, old in rows:
-            if root != current_root:
-                current_root, used = root, set()
+        changed: dict[str, str] = {}
+        for key, base, old in self.db.execute(
+            "SELECT key, base, claim FROM groups ORDER BY ord"
+        ).fetchall():
             new = unique_claim(base, used) if base else ""
             if new != old:
                 changed[key] = new
+        self.db.executemany(
+            "UPDATE groups SET claim = ? WHERE key = ?", [(c, k) for k, c in changed.items()]
+        )
+        return changed
+
+    def reassign_claims(
+        self, seeds: Iterable[str], freed: Iterable[tuple[str, str]]
+    ) -> dict[str, str]:
+        """Claims after a partial change, exactly as :meth:`resolve_all_claims` would give
+        them, visiting only the groups that can be affected.
+
+        ``seeds``: groups whose claim asked for or position changed (or that are new);
+        ``freed``: (position, claim) of claims given up (removed groups, old positions).
+        A group's claim depends only on the claims of the groups before it, so groups are
+        visited in feed order; when one's claim changes, the later groups that tried the
+        old or the new name on their way to theirs are visited too. Returns the groups whose
+        claim changed (key -> new claim); the store holds the new claims."""
+        heap: list[tuple[str, str]] = []
+        queued: set[str] = set()
+
+        def push(key: str, order: str) -> None:
+            if key not in queued:
+                queued.add(key)
+                heapq.heappush(heap, (order, key))
+
+        def touch(name: str, after: str) -> None:
+            if not name:
+                return
+            bases = bases_trying(name)
+            marks = ",".join("?" * len(bases))
+            for key, order, base, claim in self.db.execute(
+                f"SELECT key, ord, base, claim FROM groups WHERE base IN ({marks}) AND ord > ?",
+                [*bases, after],
+            ):
+                if in_chain(name, base, claim):
+                    push(key, order)
+
+        for key in seeds:
+            row = self.db.execute("SELECT ord FROM groups WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                push(key, row[0])
+        for order, claim in freed:
+            touch(claim, order)
+        changed: dict[str, str] = {}
+        taken_before = "SELECT 1 FROM groups WHERE claim = ? AND ord < ? LIMIT 1"
+        while heap:
+            order, key = heapq.heappop(heap)
+            queued.discard(key)
+            base, old = self.db.execute(
+                "SELECT base, claim FROM groups WHERE key = ?", (key,)
+            ).fetchone()
+            new, counter = base, 1
+            while new and self.db.execute(taken_before, (new, order)).fetchone() is not None:
+                counter += 1
+                new = f"{base}-{counter}"
+            if new != old:
+                self.db.execute("UPDATE groups SET claim = ? WHERE key = ?", (new, key))
+                changed[key] = new
+                touch(old, order)
+                touch(new, order)
         return changed
 
     def first_users(self, versions: Iterable[int]) -> dict[int, tuple[str, str, str]]:

@@ -209,9 +209,15 @@ class ShopifyCsvExporter(FileExporter, IncrementalFeed):
 
     # -- settings --------------------------------------------------------------------
 
+    _header_set: tuple[object, str] | None = None
+    _columns: tuple[str, dict[str, int]] | None = None
+
     @property
     def header_set(self) -> str:
-        value = str(self.settings.get("header_set") or "legacy").strip().lower()
+        raw = self.settings.get("header_set")
+        if self._header_set is not None and self._header_set[0] == raw:
+            return self._header_set[1]  # asked for on every row: checked once
+        value = str(raw or "legacy").strip().lower()
         if value not in ("legacy", "new"):
             from pimdesk.errors import ValidationError
 
@@ -220,6 +226,7 @@ class ShopifyCsvExporter(FileExporter, IncrementalFeed):
                 where="setting 'header_set'",
                 hint="use legacy or new",
             )
+        self._header_set = (raw, value)
         return value
 
     @property
@@ -378,9 +385,15 @@ class ShopifyCsvExporter(FileExporter, IncrementalFeed):
         return fields
 
     def _key_to_col(self) -> dict[str, int]:
-        column = 0 if self.header_set == "legacy" else 1
-        index = {name: i for i, name in enumerate(self.header)}
-        return {key: index[names[column]] for key, names in _COLUMNS.items()}
+        header_set = self.header_set
+        if self._columns is None or self._columns[0] != header_set:
+            column = 0 if header_set == "legacy" else 1
+            index = {name: i for i, name in enumerate(self.header)}
+            self._columns = (
+                header_set,
+                {key: index[names[column]] for key, names in _COLUMNS.items()},
+            )
+        return self._columns[1]
 
     def rows(self, groups: Sequence[ProductGroup], urls: Mapping[int, str]) -> list[list[str]]:
         """The CSV rows of ``groups``; ``urls`` maps an image's version id to its URL."""
@@ -452,8 +465,18 @@ class ShopifyCsvExporter(FileExporter, IncrementalFeed):
     def group_key(self, listing: Listing) -> str:
         return group_key(listing)
 
+    def _group(self, listings: Sequence[Listing]) -> ProductGroup:
+        """The group of ``listings``; publishing asks for its plan, then renders it: the
+        gallery is worked out once."""
+        cache: dict[int, ProductGroup] = self.__dict__.setdefault("_groups", {})
+        group = cache.get(id(listings[0]))
+        if group is None or group.variants != list(listings):
+            group = ProductGroup(group_key(listings[0]), list(listings))
+            cache[id(listings[0])] = group
+        return group
+
     def plan_group(self, listings: Sequence[Listing]) -> GroupPlan:
-        group = ProductGroup(group_key(listings[0]), list(listings))
+        group = self._group(listings)
         return GroupPlan(
             key=group.key,
             order=group.first.sku,
@@ -462,9 +485,10 @@ class ShopifyCsvExporter(FileExporter, IncrementalFeed):
         )
 
     def render_group(self, listings: Sequence[Listing], context: GroupContext) -> Piece:
-        group = ProductGroup(group_key(listings[0]), list(listings))
-        rows = self._group_rows(group, context.claim, context.urls, self._key_to_col())
-        sku_col = self._key_to_col()["sku"]
+        group = self._group(listings)
+        key_to_col = self._key_to_col()
+        rows = self._group_rows(group, context.claim, context.urls, key_to_col)
+        sku_col = key_to_col["sku"]
         remote = {row[sku_col]: context.claim for row in rows if row[sku_col]}
         return Piece(csv_rows_bytes(rows, len(self.header)), remote)
 
