@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QTreeView,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -49,10 +49,10 @@ def link_assets(library: Library, sku: str, asset_ids: Sequence[int], role: str)
     return len(asset_ids)
 
 
-class ProductTable(QTreeView):
-    """The products table: a model row expands to its variants (click its arrow or
-    double-click it); assets dragged from the grid, or files from the desktop, dropped on a
-    product's row are linked to that product."""
+class ProductTable(QTableView):
+    """The products table: a model row unfolds its variants below it (click its SKU with
+    the arrow, double-click the row, or press Right / Left); assets dragged from the grid,
+    or files from the desktop, dropped on a product's row are linked to that product."""
 
     dropped_assets = Signal(str, list)  # sku, asset ids
     dropped_files = Signal(str, list)  # sku, paths
@@ -62,6 +62,18 @@ class ProductTable(QTreeView):
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.setDropIndicatorShown(True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        model = self.model()
+        index = self.currentIndex()
+        if isinstance(model, ProductTableModel) and index.isValid() and model.is_model(index.row()):
+            top, _variant = model.locate(index.row())
+            unfold = event.key() in (Qt.Key.Key_Right, Qt.Key.Key_Plus)
+            fold = event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Minus)
+            if (unfold and not model.is_expanded(top)) or (fold and model.is_expanded(top)):
+                model.toggle(index.row())
+                return
+        super().keyPressEvent(event)
 
     def _accepts(self, event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> bool:
         mime = event.mimeData()
@@ -162,21 +174,19 @@ class ProductsScreen(Screen):
         self.table.dropped_files.connect(self._link_files)
         self.table.setObjectName("productsTable")
         self.table.setModel(self.model)
-        self.table.setUniformRowHeights(True)
-        self.table.setRootIsDecorated(True)
-        self.table.setItemsExpandable(True)
-        self.table.setExpandsOnDoubleClick(True)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(COL_SKU, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(52)
         self.table.setIconSize(QSize(_px(48), _px(48)))
-        header = self.table.header()
+        header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        header.setSectionsMovable(False)
+        self.table.clicked.connect(self._clicked)
         self.table.doubleClicked.connect(self._open)
         self.table.activated.connect(self._activated)
 
@@ -273,7 +283,7 @@ class ProductsScreen(Screen):
 
     def _size_columns(self) -> None:
         widths = {
-            COL_THUMB: 84,  # the thumbnail beside the expand arrow
+            COL_THUMB: 56,
             COL_SKU: 150,
             COL_NAME: 260,
             COL_FAMILY: 100,
@@ -321,23 +331,22 @@ class ProductsScreen(Screen):
         super()._on_change(change)
 
     def _shown_variants(self) -> list[tuple[object, list[object]]]:
-        """(model row, its variants) for every model expanded so far."""
-        out = []
-        for row, item in self.model.rows_with_numbers():
-            if item.kind != "model":
-                continue
-            index = self.model.index(row, 0)
-            count = self.model.rowCount(index)
-            if count:
-                out.append((item, [self.model.row_at(n, index) for n in range(count)]))
-        return out
+        """(model row, its variants) for every model unfolded now."""
+        out: list[tuple[object, list[object]]] = []
+        current: list[object] | None = None
+        for _row, item in self.model.rows_with_numbers():
+            if item.kind == "model":
+                current = []
+                out.append((item, current))
+            elif item.parent is not None and current is not None:
+                current.append(item)
+            else:
+                current = None
+        return [(m, v) for m, v in out if v]
 
     def _shown_rows(self) -> list[object]:
-        """Every row held now: top-level rows and the variants of expanded models."""
-        rows = list(self.model.rows())
-        for _parent, variants in self._shown_variants():
-            rows.extend(variants)
-        return rows
+        """Every row held now: top-level rows and the variants of unfolded models."""
+        return [item for _row, item in self.model.rows_with_numbers()]
 
     # -- actions -----------------------------------------------------------------------
 
@@ -354,12 +363,24 @@ class ProductsScreen(Screen):
         """Enter on a row opens it; a double-click already did (doubleClicked)."""
         from PySide6.QtGui import QGuiApplication
 
-        if QGuiApplication.mouseButtons() == Qt.MouseButton.NoButton:
+        if QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            return
+        if index.data(KindRole) == "model":
+            self.model.toggle(index.row())
+        else:
             self._open(index)
 
+    def _clicked(self, index: QModelIndex) -> None:
+        """A click on a model's SKU (the arrow) unfolds or folds its variants."""
+        if index.column() == COL_SKU and index.data(KindRole) == "model":
+            self.model.toggle(index.row())
+
     def _open(self, index: QModelIndex) -> None:
-        """A product or variant opens in the editor; a model row expands instead."""
+        """A product or variant opens in the editor; a model row unfolds or folds instead
+        (a double-click on its SKU already did, with its first click)."""
         if index.data(KindRole) == "model":
+            if index.column() != COL_SKU:
+                self.model.toggle(index.row())
             return
         sku = index.data(SkuRole)
         if sku:
@@ -395,19 +416,10 @@ class ProductsScreen(Screen):
         )
 
     def select_skus(self, skus: Sequence[str]) -> None:
-        from PySide6.QtCore import QItemSelectionModel
-
         wanted = set(skus)
-        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-        selection = self.table.selectionModel()
         for row, item in self.model.rows_with_numbers():
-            index = self.model.index(row, 0)
             if item.kind == "product" and item.sku in wanted:
-                selection.select(index, flags)
-            for child in range(self.model.rowCount(index)):
-                variant = self.model.index(child, 0, index)
-                if variant.data(SkuRole) in wanted:
-                    selection.select(variant, flags)
+                self.table.selectRow(row)
 
     def row_of(self, index: QModelIndex) -> object:
         return index.data(RowRole)

@@ -5,12 +5,16 @@ The view asks :meth:`canFetchMore`/:meth:`fetchMore` when it nears the end of wh
 the model asks its ``fetch`` function (a service call, in the read process or a worker) for
 the next page after the last key it holds, never an OFFSET, in the order of the sorted
 column (the server sorts: a header click starts again from the first page in that order).
-A model row's variants are fetched when it is expanded (``fetchMore`` on that row).
+
+A flat table, not a tree: ``QTreeView`` lays out every row through Python ``index()`` calls
+on each insert (0.2 s at 10,000 rows, 0.8 s at 50,000), ``QTableView`` does not. A model row
+(:meth:`expand`, or a click on its arrow) shows its variants as rows right below it, fetched
+when first expanded; "top rows" are the pages' rows, "rows" what the view shows.
 
 Memory stays flat at any depth: only :attr:`keep_pages` pages of rows are held; a page far
-from the rows the view last painted is dropped (its key and length kept) and fetched again
-by that key when it is painted again. Custom roles carry the SKU, the id and the row so they
-survive a proxy.
+from the rows the view last painted is dropped (its key and length kept, so the row count
+never changes) and fetched again by that key when it is painted again. Custom roles carry
+the SKU, the id, the row and its kind so they survive a proxy.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
+    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -43,7 +47,7 @@ SkuRole = Qt.ItemDataRole.UserRole + 1
 ProductIdRole = Qt.ItemDataRole.UserRole + 2
 CompletenessRole = Qt.ItemDataRole.UserRole + 3
 RowRole = Qt.ItemDataRole.UserRole + 4
-KindRole = Qt.ItemDataRole.UserRole + 5  # "product" | "model"
+KindRole = Qt.ItemDataRole.UserRole + 5  # "product" | "model" | "variant"
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -62,7 +66,7 @@ FIXED_SORTS = {
     COL_MODEL: "model",
     COL_ENABLED: "enabled",
 }
-TOP = 0  # internal id of a top-level index; a variant's is its model's row + 1
+CLOSED, OPEN, VARIANT = "▸ ", "▾ ", "    "  # SKU prefixes: a model folded, unfolded; a variant
 
 
 def completeness_colour(percent: int) -> QColor:
@@ -97,9 +101,9 @@ class _Variants:
     job: Job | None = None
 
 
-class ProductTableModel(QAbstractItemModel):
+class ProductTableModel(QAbstractTableModel):
     """Rows arrive a keyset page at a time; :attr:`page_loaded` fires after each page and
-    :attr:`variants_loaded` (with the model's code) after a model's variants."""
+    :attr:`variants_loaded` (with the model's code) once a model's variants are shown."""
 
     page_loaded = Signal(int)  # rows in the page
     variants_loaded = Signal(str)
@@ -137,11 +141,14 @@ class ProductTableModel(QAbstractItemModel):
 
     def _reset_state(self) -> None:
         self._slots: list[_Slot] = []
-        self._starts: list[int] = []  # first row number of each slot
-        self._count = 0
+        self._starts: list[int] = []  # first top row of each slot
+        self._count = 0  # top rows
         self._models: dict[int, tuple[str, int]] = {}  # top row -> (model code, variants)
-        self._variants: dict[int, _Variants] = {}  # top row -> its variants
-        self._thumb_rows: dict[Path, set[tuple[int, int]]] = {}  # path -> (internal, row)
+        self._variants: dict[int, _Variants] = {}  # top row -> its variants (once fetched)
+        self._open: list[int] = []  # top rows shown unfolded, ascending
+        self._before: list[int] = []  # variant rows shown above each unfolded top row
+        self._own: list[int] = []  # the view row of each unfolded top row
+        self._thumb_rows: dict[Path, set[tuple[int, int]]] = {}  # path -> (top, variant|-1)
         self._exhausted = False
         self._next_after: Any = None
         self._job: Job | None = None
@@ -172,40 +179,13 @@ class ProductTableModel(QAbstractItemModel):
             return "last_published"
         return None
 
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if row < 0 or column < 0 or column >= self.columnCount():
-            return QModelIndex()
-        if not parent.isValid():
-            return self.createIndex(row, column, TOP) if row < self._count else QModelIndex()
-        if parent.internalId() != TOP:
-            return QModelIndex()
-        variants = self._variants.get(parent.row())
-        if variants is None or row >= len(variants.rows):
-            return QModelIndex()
-        return self.createIndex(row, column, parent.row() + 1)
-
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        if not index.isValid() or index.internalId() == TOP:
-            return QModelIndex()
-        return self.createIndex(index.internalId() - 1, 0, TOP)
-
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        if not parent.isValid():
-            return self._count
-        if parent.internalId() != TOP or parent.column() != 0:
+        if parent.isValid():
             return 0
-        variants = self._variants.get(parent.row())
-        return len(variants.rows) if variants is not None else 0
+        return self._count + self._shown_variants(len(self._open))
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return len(self.headers())
-
-    def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        if not parent.isValid():
-            return self._count > 0 or not self._exhausted
-        if parent.internalId() != TOP or parent.column() != 0:
-            return False
-        return self._models.get(parent.row(), ("", 0))[1] > 0
+        return 0 if parent.isValid() else len(self.headers())
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -231,45 +211,80 @@ class ProductTableModel(QAbstractItemModel):
             | Qt.ItemFlag.ItemIsDropEnabled
         )
 
-    # -- rows --------------------------------------------------------------------------
+    # -- rows: top rows and the variants shown below unfolded models -------------------
 
-    def _slot_of(self, row: int) -> int:
-        return bisect.bisect_right(self._starts, row) - 1
+    def _shown_variants(self, upto: int) -> int:
+        """Variant rows shown below the first ``upto`` unfolded top rows."""
+        if upto <= 0:
+            return 0
+        last = self._open[upto - 1]
+        return self._before[upto - 1] + len(self._variants[last].rows)
 
-    def row_at(self, row: int, parent: Index = QModelIndex()) -> ProductRow | None:  # noqa: B008
-        """The row object (None while a dropped page is fetched again)."""
-        if parent.isValid():
-            variants = self._variants.get(parent.row())
-            if variants is None or not 0 <= row < len(variants.rows):
-                return None
-            return variants.rows[row]
-        if not 0 <= row < self._count:
+    def _reindex_open(self) -> None:
+        self._before = []
+        total = 0
+        for top in self._open:
+            self._before.append(total)
+            total += len(self._variants[top].rows)
+        self._own = [top + before for top, before in zip(self._open, self._before, strict=True)]
+
+    def locate(self, row: int) -> tuple[int, int]:
+        """(top row, variant number or -1) shown at view ``row``."""
+        if not self._open:
+            return row, -1
+        k = bisect.bisect_right(self._own, row)  # unfolded top rows at or above ``row``
+        if k == 0:
+            return row, -1
+        top = self._open[k - 1]
+        own = top + self._before[k - 1]
+        count = len(self._variants[top].rows)
+        if row <= own + count:
+            return top, row - own - 1
+        return row - self._shown_variants(k), -1
+
+    def view_row(self, top: int, variant: int = -1) -> int:
+        """The view row of a top row (or of one of its variants)."""
+        k = bisect.bisect_left(self._open, top)
+        return top + self._shown_variants(k) + (variant + 1 if variant >= 0 else 0)
+
+    def _slot_of(self, top: int) -> int:
+        return bisect.bisect_right(self._starts, top) - 1
+
+    def top_row(self, top: int) -> ProductRow | None:
+        """The row object of a top row (None while a dropped page is fetched again)."""
+        if not 0 <= top < self._count:
             return None
-        number = self._slot_of(row)
+        number = self._slot_of(top)
         slot = self._slots[number]
         if slot.rows is None:
             self._refetch(number)
             return None
-        offset = row - self._starts[number]
+        offset = top - self._starts[number]
         return slot.rows[offset] if offset < len(slot.rows) else None
 
-    def item(self, index: Index) -> ProductRow | None:
-        if not index.isValid():
+    def row_at(self, row: int) -> ProductRow | None:
+        """The row object shown at view ``row`` (a product, a model or a variant)."""
+        if not 0 <= row < self.rowCount():
             return None
-        if index.internalId() == TOP:
-            return self.row_at(index.row())
-        return self.row_at(index.row(), self.createIndex(index.internalId() - 1, 0, TOP))
+        top, variant = self.locate(row)
+        if variant >= 0:
+            return self._variants[top].rows[variant]
+        return self.top_row(top)
 
     def rows(self) -> list[ProductRow]:
         """The top-level rows held now (dropped pages are not included)."""
         return [r for slot in self._slots if slot.rows is not None for r in slot.rows]
 
     def rows_with_numbers(self) -> list[tuple[int, ProductRow]]:
-        """(row number, row) of the top-level rows held now."""
+        """(view row, row) of every row held now, variants of unfolded models included."""
         out = []
         for start, slot in zip(self._starts, self._slots, strict=True):
-            if slot.rows is not None:
-                out.extend((start + offset, row) for offset, row in enumerate(slot.rows))
+            for offset, item in enumerate(slot.rows or ()):
+                top = start + offset
+                out.append((self.view_row(top), item))
+                if top in self._variants and self.is_expanded(top):
+                    for number, variant in enumerate(self._variants[top].rows):
+                        out.append((self.view_row(top, number), variant))
         return out
 
     def loaded_pages(self) -> int:
@@ -280,9 +295,9 @@ class ProductTableModel(QAbstractItemModel):
             return None
         if role == Qt.ItemDataRole.SizeHintRole:  # rows tall enough for the thumbnail
             return self._row_size if index.column() == COL_THUMB else None
-        if index.internalId() == TOP:
-            self._focus = index.row()
-        item = self.item(index)
+        top, variant = self.locate(index.row())
+        self._focus = top
+        item = self._variants[top].rows[variant] if variant >= 0 else self.top_row(top)
         if item is None:
             return "…" if role == Qt.ItemDataRole.DisplayRole and index.column() == 1 else None
         col = index.column()
@@ -293,12 +308,12 @@ class ProductTableModel(QAbstractItemModel):
         if role == RowRole:
             return item
         if role == KindRole:
-            return item.kind
+            return "variant" if variant >= 0 else item.kind
         channel = self._channel_of(col)
         if role == CompletenessRole:
             return item.completeness.get(channel) if channel else None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(item, col, channel)
+            return self._display(item, col, channel, top, variant)
         if role == Qt.ItemDataRole.DecorationRole and col == COL_THUMB:
             return self.thumbs.get(item.thumbnail)
         if role == Qt.ItemDataRole.ForegroundRole and channel:
@@ -324,7 +339,7 @@ class ProductTableModel(QAbstractItemModel):
         if col == COL_NAME:
             return item.name
         if col == COL_SKU and item.kind == "model":
-            return f"Product model {item.sku}: expand to see its {item.variants} variant(s)"
+            return f"Product model {item.sku}: click to show or hide its {item.variants} variant(s)"
         return None
 
     def _channel_of(self, col: int) -> str | None:
@@ -333,9 +348,13 @@ class ProductTableModel(QAbstractItemModel):
             return self._channels[offset]
         return None
 
-    def _display(self, item: ProductRow, col: int, channel: str | None) -> Any:
+    def _display(
+        self, item: ProductRow, col: int, channel: str | None, top: int, variant: int
+    ) -> Any:
         if col == COL_SKU:
-            return item.sku
+            if item.kind == "model":
+                return (OPEN if self.is_expanded(top) else CLOSED) + item.sku
+            return VARIANT + item.sku if variant >= 0 else item.sku
         if col == COL_NAME:
             return item.name
         if col == COL_FAMILY:
@@ -365,20 +384,10 @@ class ProductTableModel(QAbstractItemModel):
     # -- lazy fetching -----------------------------------------------------------------
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        if parent.isValid():
-            if parent.internalId() != TOP or parent.row() not in self._models:
-                return False
-            variants = self._variants.get(parent.row())
-            return self._variants_fetch is not None and (
-                variants is None or (not variants.loaded and variants.job is None)
-            )
-        return self._started and not self._exhausted and self._job is None
+        return not parent.isValid() and self._started and not self._exhausted and self._job is None
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if not self.canFetchMore(parent):
-            return
-        if parent.isValid():
-            self._fetch_variants(parent.row())
             return
         after = self._next_after
         generation = self._generation
@@ -410,7 +419,8 @@ class ProductTableModel(QAbstractItemModel):
             self._exhausted = True
         if rows:
             start = self._count
-            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+            first = self.rowCount()  # new top rows come after every variant shown
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
             self._slots.append(_Slot(after, len(rows), rows))
             self._starts.append(start)
             self._count += len(rows)
@@ -424,7 +434,7 @@ class ProductTableModel(QAbstractItemModel):
             if item.kind == "model":
                 self._models[start + offset] = (item.sku, item.variants)
             if item.thumbnail is not None:
-                self._thumb_rows.setdefault(item.thumbnail, set()).add((TOP, start + offset))
+                self._thumb_rows.setdefault(item.thumbnail, set()).add((start + offset, -1))
 
     def _drop_far_pages(self) -> None:
         """Keep :attr:`keep_pages` pages: drop those farthest from the rows last painted."""
@@ -440,10 +450,10 @@ class ProductTableModel(QAbstractItemModel):
             slot = self._slots[number]
             for offset, item in enumerate(slot.rows or []):
                 if item.thumbnail is not None:
-                    rows = self._thumb_rows.get(item.thumbnail)
-                    if rows is not None:
-                        rows.discard((TOP, self._starts[number] + offset))
-                        if not rows:
+                    places = self._thumb_rows.get(item.thumbnail)
+                    if places is not None:
+                        places.discard((self._starts[number] + offset, -1))
+                        if not places:
                             del self._thumb_rows[item.thumbnail]
             slot.rows = None
 
@@ -468,50 +478,99 @@ class ProductTableModel(QAbstractItemModel):
             return
         slot = self._slots[number]
         slot.refetching = False
-        rows = list(page.rows)[: slot.count]
-        slot.rows = rows
+        slot.rows = list(page.rows)[: slot.count]
         start = self._starts[number]
-        self._index_rows(start, rows)
+        self._index_rows(start, slot.rows)
         self._drop_far_pages()
-        last = start + slot.count - 1
-        self.dataChanged.emit(self.index(start, 0), self.index(last, self.columnCount() - 1))
+        first = self.view_row(start)
+        last = self.view_row(start + slot.count - 1)
+        self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
 
-    def _fetch_variants(self, row: int) -> None:
-        code = self._models[row][0]
-        variants = self._variants.setdefault(row, _Variants())
+    # -- unfolding product models ------------------------------------------------------
+
+    def is_model(self, row: int) -> bool:
+        top, variant = self.locate(row)
+        return variant < 0 and top in self._models
+
+    def is_expanded(self, top: int) -> bool:
+        i = bisect.bisect_left(self._open, top)
+        return i < len(self._open) and self._open[i] == top
+
+    def toggle(self, row: int) -> None:
+        """Unfold a model row shown at view ``row``, or fold it back."""
+        top, variant = self.locate(row)
+        if variant >= 0 or top not in self._models:
+            return
+        if self.is_expanded(top):
+            self.collapse(row)
+        else:
+            self.expand(row)
+
+    def expand(self, row: int) -> None:
+        """Show the variants of the model row at view ``row`` below it (fetched once)."""
+        top, variant = self.locate(row)
+        if variant >= 0 or top not in self._models or self.is_expanded(top):
+            return
+        variants = self._variants.setdefault(top, _Variants())
+        if variants.loaded:
+            self._show(top)
+            return
+        if variants.job is not None or self._variants_fetch is None:
+            return
+        code = self._models[top][0]
         generation = self._generation
-        assert self._variants_fetch is not None
         variants.job = self._workers.fetch(
             self._variants_fetch,
             code,
-            on_result=lambda rows: self._variants_arrived(generation, row, code, rows),
-            on_error=lambda exc: self._variants_failed(generation, row, exc),
+            on_result=lambda rows: self._variants_arrived(generation, top, rows),
+            on_error=lambda exc: self._variants_failed(generation, top, exc),
         )
 
-    def _variants_arrived(
-        self, generation: int, row: int, code: str, rows: Sequence[ProductRow]
-    ) -> None:
-        if generation != self._generation:
+    def collapse(self, row: int) -> None:
+        top, variant = self.locate(row)
+        if variant >= 0 or not self.is_expanded(top):
             return
-        variants = self._variants[row]
-        variants.job = None
-        variants.loaded = True
-        parent = self.index(row, 0)
-        if rows:
-            self.beginInsertRows(parent, 0, len(rows) - 1)
-            variants.rows = list(rows)
-            for number, item in enumerate(variants.rows):
-                if item.thumbnail is not None:
-                    self._thumb_rows.setdefault(item.thumbnail, set()).add((row + 1, number))
-            self.endInsertRows()
-        self.variants_loaded.emit(code)
+        count = len(self._variants[top].rows)
+        own = self.view_row(top)
+        if count:
+            self.beginRemoveRows(QModelIndex(), own + 1, own + count)
+        self._open.remove(top)
+        self._reindex_open()
+        if count:
+            self.endRemoveRows()
+        index = self.index(own, COL_SKU)
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
 
-    def _variants_failed(self, generation: int, row: int, exc: BaseException) -> None:
+    def _show(self, top: int) -> None:
+        variants = self._variants[top]
+        own = self.view_row(top)
+        count = len(variants.rows)
+        if count:
+            self.beginInsertRows(QModelIndex(), own + 1, own + count)
+        bisect.insort(self._open, top)
+        self._reindex_open()
+        if count:
+            self.endInsertRows()
+        index = self.index(own, COL_SKU)
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
+        self.variants_loaded.emit(self._models[top][0])
+
+    def _variants_arrived(self, generation: int, top: int, rows: Sequence[ProductRow]) -> None:
         if generation != self._generation:
             return
-        variants = self._variants[row]
+        variants = self._variants[top]
         variants.job = None
         variants.loaded = True
+        variants.rows = list(rows)
+        for number, item in enumerate(variants.rows):
+            if item.thumbnail is not None:
+                self._thumb_rows.setdefault(item.thumbnail, set()).add((top, number))
+        self._show(top)
+
+    def _variants_failed(self, generation: int, top: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._variants[top].job = None
         self.load_failed.emit(exc)
 
     def _failed(self, generation: int, exc: BaseException) -> None:
@@ -520,6 +579,8 @@ class ProductTableModel(QAbstractItemModel):
         self._job = None
         self._exhausted = True
         self.load_failed.emit(exc)
+
+    # -- starting again, sorting, refreshing -------------------------------------------
 
     def reload(self, fetch: Fetch | None = None, channels: Sequence[str] | None = None) -> None:
         """Start again from the first page (new filter, new order, or changed data)."""
@@ -560,21 +621,22 @@ class ProductTableModel(QAbstractItemModel):
                 new = fresh.get((item.kind, item.id))
                 if new is not None:
                     slot.rows[offset] = _keyed(new, item)
-                    row = self._starts[number] + offset
+                    row = self.view_row(self._starts[number] + offset)
                     self.dataChanged.emit(self.index(row, 0), self.index(row, last))
-        for model_row, variants in self._variants.items():
+        for top, variants in self._variants.items():
             for offset, item in enumerate(variants.rows):
                 new = fresh.get((item.kind, item.id))
                 if new is not None:
                     variants.rows[offset] = new
-                    parent = self.index(model_row, 0)
-                    self.dataChanged.emit(
-                        self.index(offset, 0, parent), self.index(offset, last, parent)
-                    )
+                    if self.is_expanded(top):
+                        row = self.view_row(top, offset)
+                        self.dataChanged.emit(self.index(row, 0), self.index(row, last))
 
     def _thumbnail_ready(self, path: Path) -> None:
-        for internal, number in list(self._thumb_rows.get(path, ())):
-            index = self.createIndex(number, COL_THUMB, internal)
+        for top, variant in list(self._thumb_rows.get(path, ())):
+            if variant >= 0 and not self.is_expanded(top):
+                continue
+            index = self.index(self.view_row(top, variant), COL_THUMB)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
 

@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pimdesk.assets.store import ContentStore
-from pimdesk.catalog.completeness import product_completeness
 from pimdesk.catalog.context import load_context
 from pimdesk.catalog.models import (
     Asset,
@@ -26,7 +25,6 @@ from pimdesk.catalog.models import (
     Channel,
     IngestProblem,
     Product,
-    PublishedListing,
 )
 from pimdesk.library import Library
 
@@ -49,38 +47,26 @@ def thumbnail_path(library: Library, sha256: str) -> Path:
 def page_extras(library: Library, product_ids: Sequence[int]) -> dict[int, ProductExtras]:
     """Thumbnails, completeness per channel and last publish time for a page of products.
 
-    A handful of indexed queries per page (plus the completeness of each product, computed
-    by ``catalog.completeness`` as everywhere else), whatever the catalog size.
+    The products table's own reader (``services.product_table``): a handful of indexed
+    queries per page, completeness from the catalog's stored summary.
     """
+    from pimdesk.services import product_table
+
     ids = list(product_ids)
     if not ids:
         return {}
     with library.session() as s:
         context = load_context(s)
-        thumbs = _main_thumbnails(s, ids)
-        published = dict(
-            s.execute(
-                select(PublishedListing.product_id, func.max(PublishedListing.published_at))
-                .where(PublishedListing.product_id.in_(ids))
-                .group_by(PublishedListing.product_id)
-            ).all()
+        rows = product_table.product_rows(s, context, library, ids, context.default_locale)
+    return {
+        row.id: ProductExtras(
+            thumbnail=row.thumbnail,
+            last_published=row.last_published,
+            completeness=dict(row.completeness),
+            missing=dict(row.missing),
         )
-        extras = {}
-        for product in s.scalars(select(Product).where(Product.id.in_(ids))):
-            ratios: dict[str, int] = {}
-            missing: dict[str, tuple[str, ...]] = {}
-            for c in product_completeness(s, context, product):
-                if c.channel not in ratios or c.ratio < ratios[c.channel]:
-                    ratios[c.channel] = c.ratio
-                    missing[c.channel] = tuple(c.missing)
-            sha = thumbs.get(product.id)
-            extras[product.id] = ProductExtras(
-                thumbnail=thumbnail_path(library, sha) if sha else None,
-                last_published=published.get(product.id),
-                completeness=ratios,
-                missing=missing,
-            )
-        return extras
+        for row in rows
+    }
 
 
 def _main_thumbnails(s: Session, product_ids: list[int]) -> dict[int, str]:

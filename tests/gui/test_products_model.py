@@ -21,6 +21,7 @@ from pimdesk.gui.products_model import (
     SkuRole,
 )
 from pimdesk.library import Library
+from pimdesk.services import products
 from tests.gui.conftest import add_products, write_thumbnail
 
 
@@ -202,7 +203,7 @@ def test_fetch_error_is_reported_and_stops_fetching(qtbot, ctx) -> None:
 
 def make_tees(library: Library) -> None:
     """A product model TEE with three variants by size, and a simple product MUG."""
-    from pimdesk.services import products, reference
+    from pimdesk.services import reference
 
     reference.create_options(library, "size", [("s", {}), ("m", {}), ("l", {})])
     reference.create_family(library, "tees", attributes=["sku", "name", "size", "description"])
@@ -215,23 +216,32 @@ def make_tees(library: Library) -> None:
     products.create_product(library, "MUG", values={"name-en_US": "Mug"})
 
 
-def test_a_model_row_fetches_its_variants_when_expanded(qtbot, ctx, library: Library) -> None:
+def test_a_model_row_unfolds_its_variants_below_it(qtbot, ctx, library: Library) -> None:
     make_tees(library)
+    products.create_product(library, "ZIP", values={"name-en_US": "Zip"})
     fetch = functools.partial(catalog_source.product_page, ctx.library)
     variants = functools.partial(catalog_source.variant_rows, ctx.library)
     model = ProductTableModel(fetch, ctx.workers, channels=["ecommerce"], variants=variants)
     load_page(qtbot, model)
-    assert [model.index(r, COL_SKU).data() for r in range(2)] == ["MUG", "TEE"]
-    tee = model.index(1, 0)
-    assert model.hasChildren(tee) and not model.hasChildren(model.index(0, 0))
+    assert [model.index(r, COL_SKU).data() for r in range(3)] == ["MUG", "▸ TEE", "ZIP"]
     assert model.index(1, COL_MODEL).data() == "3 variants"
-    assert tee.data(KindRole) == "model" and tee.data(SkuRole) is None
-    assert model.rowCount(tee) == 0 and model.canFetchMore(tee)
+    assert model.index(1, 0).data(KindRole) == "model" and model.index(1, 0).data(SkuRole) is None
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
     with qtbot.waitSignal(model.variants_loaded, timeout=5000):
-        model.fetchMore(tee)
-    assert model.rowCount(tee) == 3 and not model.canFetchMore(tee)
-    first = model.index(0, COL_SKU, tee)
-    assert first.data() == "TEE-L" and first.data(SkuRole) == "TEE-L"
-    assert first.parent() == model.index(1, 0)
-    assert model.index(0, COL_MODEL, tee).data() == "TEE"
-    assert model.index(0, COL_NAME, tee).data() == "Tee"  # inherited
+        model.expand(1)
+    assert inserted == [(2, 4)] and model.rowCount() == 6
+    shown = [model.index(r, COL_SKU).data(SkuRole) for r in range(6)]
+    assert shown == ["MUG", None, "TEE-L", "TEE-M", "TEE-S", "ZIP"]
+    assert model.index(1, COL_SKU).data() == "▾ TEE"
+    assert model.index(3, COL_SKU).data(KindRole) == "variant"
+    assert model.index(3, COL_MODEL).data() == "TEE"
+    assert model.index(3, COL_NAME).data() == "Tee"  # inherited from the model
+    assert model.locate(5) == (2, -1) and model.view_row(2) == 5
+    removed: list[tuple[int, int]] = []
+    model.rowsRemoved.connect(lambda _p, first, last: removed.append((first, last)))
+    model.collapse(1)
+    assert removed == [(2, 4)] and model.rowCount() == 3
+    assert model.index(2, COL_SKU).data() == "ZIP"
+    model.expand(1)  # fetched once: unfolds at once
+    assert model.rowCount() == 6

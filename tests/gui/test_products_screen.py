@@ -27,7 +27,7 @@ def open_screen(qtbot, ctx, page_size: int = 200) -> ProductsScreen:
 
 
 def click_header(qtbot, screen: ProductsScreen, column: int) -> None:
-    header = screen.table.header()
+    header = screen.table.horizontalHeader()
     x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
     qtbot.mouseClick(
         header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2)
@@ -56,7 +56,7 @@ def column_texts(screen: ProductsScreen, column: int) -> list[str]:
 def test_clicking_a_header_sorts_every_page_both_ways(qtbot, ctx, library: Library) -> None:
     add_products(library, 23)
     screen = open_screen(qtbot, ctx, page_size=5)
-    header = screen.table.header()
+    header = screen.table.horizontalHeader()
     orders = []
     for clicks in (1, 2):
         click_header(qtbot, screen, COL_NAME)
@@ -75,33 +75,34 @@ def test_clicking_a_header_sorts_every_page_both_ways(qtbot, ctx, library: Libra
     assert orders[0] != orders[1]  # the second click reversed the order
 
 
-def test_a_model_expands_to_its_variants_and_a_variant_opens(qtbot, ctx, library: Library) -> None:
+def test_a_model_unfolds_its_variants_and_a_variant_opens(qtbot, ctx, library: Library) -> None:
     make_tees(library)
     screen = open_screen(qtbot, ctx)
     model, table = screen.model, screen.table
-    assert column_texts(screen, COL_SKU) == ["MUG", "TEE"]
-    tee = model.index(1, 0)
+    assert column_texts(screen, COL_SKU) == ["MUG", "▸ TEE"]
     assert model.index(1, COL_MODEL).data() == "3 variants"
-    # click the arrow left of the row
-    rect = table.visualRect(tee)
-    arrow = QPoint(rect.left() - table.indentation() // 2, rect.center().y())
+    # click the arrow in the model's SKU cell
+    arrow = table.visualRect(model.index(1, COL_SKU)).center()
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=arrow)
-    qtbot.waitUntil(lambda: model.rowCount(tee) == 3, timeout=5000)
-    assert table.isExpanded(tee)
-    skus = [model.index(r, COL_SKU, tee).data() for r in range(3)]
-    assert skus == ["TEE-L", "TEE-M", "TEE-S"]
+    qtbot.waitUntil(lambda: model.rowCount() == 5, timeout=5000)
+    assert [model.index(r, COL_SKU).data(SkuRole) for r in range(2, 5)] == [
+        "TEE-L",
+        "TEE-M",
+        "TEE-S",
+    ]
     opened: list[str] = []
     ctx.nav.open_product.connect(opened.append)
-    variant = model.index(1, COL_SKU, tee)
-    qtbot.waitUntil(lambda: table.visualRect(variant).isValid())
-    centre = table.visualRect(variant).center()
-    double_click(qtbot, table, centre)
+    double_click(qtbot, table, table.visualRect(model.index(3, COL_NAME)).center())
     qtbot.waitUntil(lambda: bool(opened))
-    assert opened == ["TEE-M"], opened
-    # double-clicking the model row folds it again instead of opening anything
-    double_click(qtbot, table, table.visualRect(tee).center())
-    qtbot.waitUntil(lambda: not table.isExpanded(tee))
     assert opened == ["TEE-M"]
+    # double-clicking the model row folds it again instead of opening anything
+    double_click(qtbot, table, table.visualRect(model.index(1, COL_NAME)).center())
+    qtbot.waitUntil(lambda: model.rowCount() == 2)
+    assert opened == ["TEE-M"]
+    # and the keyboard unfolds it: Right on the model row
+    table.setCurrentIndex(model.index(1, COL_NAME))
+    qtbot.keyClick(table, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: model.rowCount() == 5)
 
 
 def test_waiting_to_publish_filter_after_an_edit(
