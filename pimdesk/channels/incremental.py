@@ -271,7 +271,7 @@ def write(
         if prep.full:
             store.reset()
         store.set_names(
-            prep.touched,
+            () if prep.full else prep.touched,  # a full rebuild starts from an empty store
             [
                 (image.filename.casefold(), pid)
                 for pid, entry in prep.built.items()
