@@ -6,7 +6,6 @@ table links them to that product.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, QSize, Qt
@@ -24,8 +23,8 @@ from PySide6.QtWidgets import (
 
 from pimdesk.events import Change
 from pimdesk.gui.asset_inspector import AssetInspector
-from pimdesk.gui.assets_model import AssetGridModel, AssetIdRole
-from pimdesk.gui.catalog_source import asset_page, refreshed
+from pimdesk.gui.assets_model import AssetGridModel, AssetIdRole, GridQuery, asset_query
+from pimdesk.gui.catalog_source import refreshed
 from pimdesk.gui.context import GuiContext
 from pimdesk.gui.screen import Screen
 
@@ -87,7 +86,7 @@ class AssetsScreen(Screen):
         bar.addWidget(self.name, 1)
         bar.addWidget(self.count_label)
 
-        self.model = AssetGridModel(self._fetch_function(), ctx.workers, parent=self)
+        self.model = AssetGridModel(self._query(), ctx.workers, parent=self)
         self.grid = AssetGrid()
         self.grid.setObjectName("assetGrid")
         self.grid.setModel(self.model)
@@ -129,18 +128,17 @@ class AssetsScreen(Screen):
             result["name"] = self.name.text().strip()
         return result
 
-    def _fetch_function(self) -> Any:
-        return functools.partial(asset_page, self.ctx.library, **self.filters())
+    def _query(self) -> GridQuery:
+        return asset_query(self.ctx.library, **self.filters())
 
     def reload(self) -> None:
-        self.model.reload(self._fetch_function())
+        self.model.reload(self._query())
 
     def _filters_changed(self) -> None:
         self.reload()
 
     def _after_page(self, _count: int) -> None:
-        more = "" if self.model.exhausted else "+"
-        self.count_label.setText(f"{self.model.rowCount()}{more} assets")
+        self.count_label.setText(f"{self.model.rowCount():,} assets")
         if self.model.rowCount() and self.inspector.asset_id is None:
             self.grid.setCurrentIndex(self.model.index(0))  # the inspector never starts empty
 
@@ -148,8 +146,8 @@ class AssetsScreen(Screen):
         """Edits of shown assets refresh in place; new files re-read the grid."""
         if not self.affected_by(change):
             return
-        shown = {item.id for item in self.model.items()}
-        if change.kind != "ingest" and change.asset_ids and set(change.asset_ids) <= shown:
+        listed = all(self.model.row_of(i) is not None for i in change.asset_ids or ())
+        if change.kind != "ingest" and change.asset_ids and listed:
             self.ctx.workers.run(
                 refreshed,
                 self.ctx.library,

@@ -105,6 +105,10 @@ def asset_page(library: Library, after: int, limit: int, **filters: Any) -> list
     return assets.list_assets(library, after_id=after, limit=limit, **filters)
 
 
+def asset_ids(library: Library, **filters: Any) -> list[int]:
+    return assets.list_asset_ids(library, **filters)
+
+
 def refreshed(library: Library, ids: Sequence[int]) -> list[Any]:
     """Fresh summaries of assets already shown (one page starting just before the lowest)."""
     wanted = set(ids)
@@ -127,38 +131,13 @@ class Hit:
 
 
 def find(library: Library, text: str, limit: int = LIMIT) -> list[Hit]:
-    """What the box shows for ``text``: the search service's answer (exact SKU only when
-    this build has no search service)."""
-    try:
-        from pimdesk.services import search as search_service
-    except ImportError:
-        from pimdesk.services import products
+    """What the box shows for ``text``: the search service's products and assets."""
+    from pimdesk.services import search as search_service
 
-        rows = products.list_products(library, skus=[text.strip()], limit=1)
-        return [Hit("product", r.sku, r.sku, r.name or "") for r in rows]
     hits = []
     for result in search_service.search(library, text, limit=limit):
         if result.kind == "product" and result.sku:
             hits.append(Hit("product", result.sku, result.sku, result.title))
         elif result.kind == "asset":
-            hits.append(Hit("asset", result.id, result.title, result.snippet))
-    if not any(h.kind == "asset" for h in hits):  # no asset provider in the search service
-        hits.extend(find_assets(library, text, max(3, limit - len(hits))))
-    return hits
-
-
-def find_assets(library: Library, text: str, limit: int) -> list[Hit]:
-    """Assets whose file name contains ``text`` or that carry it as a tag."""
-    from pimdesk.services import assets
-
-    words = text.strip()
-    if len(words) < 2:
-        return []
-    found = {a.id: a for a in assets.list_assets(library, tag=words, limit=limit)}
-    for summary in assets.list_assets(library, name=words, limit=limit):
-        found.setdefault(summary.id, summary)
-    hits = []
-    for summary in list(found.values())[:limit]:
-        where = ", ".join(sorted({link.sku or link.model or "" for link in summary.links}))
-        hits.append(Hit("asset", summary.id, summary.title, where or "unmatched"))
+            hits.append(Hit("asset", result.id, result.title, result.snippet or "unmatched"))
     return hits

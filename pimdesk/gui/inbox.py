@@ -4,7 +4,6 @@ and role by hand, match them again, or open the rules editor prefilled from the 
 
 from __future__ import annotations
 
-import functools
 import html
 from pathlib import PurePath
 from typing import Any
@@ -23,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pimdesk.gui.assets import AssetGrid, asset_page
-from pimdesk.gui.assets_model import AssetGridModel, SummaryRole
+from pimdesk.gui.assets import AssetGrid
+from pimdesk.gui.assets_model import AssetGridModel, SummaryRole, asset_query
 from pimdesk.gui.context import GuiContext
 from pimdesk.gui.image_strip import ROLES
 from pimdesk.gui.screen import MessagePanel, Screen
@@ -40,7 +39,7 @@ class InboxScreen(Screen):
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.model = AssetGridModel(
-            functools.partial(asset_page, ctx.library, unmatched=True), ctx.workers, parent=self
+            asset_query(ctx.library, unmatched=True), ctx.workers, parent=self
         )
         self.grid = AssetGrid()
         self.grid.setObjectName("inboxGrid")
@@ -111,8 +110,7 @@ class InboxScreen(Screen):
 
     def _after_page(self, _count: int) -> None:
         count = self.model.rowCount()
-        more = "" if self.model.exhausted else "+"
-        self.count_label.setText(f"<b>{count}{more} file(s) waiting for a product</b>")
+        self.count_label.setText(f"<b>{count:,} file(s) waiting for a product</b>")
         if count and not self.grid.selectionModel().hasSelection():
             self.grid.setCurrentIndex(self.model.index(0))
         empty = count == 0 and self.model.exhausted

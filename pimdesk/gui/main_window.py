@@ -156,6 +156,11 @@ class MainWindow(QMainWindow):
         self._counts_timer.setInterval(300)
         self._counts_timer.timeout.connect(self.refresh_counts)
 
+        from pimdesk.gui.collector import QuietCollector
+
+        self.collector = QuietCollector(parent=self)  # no full-heap GC pauses while painting
+        self.collector.start()
+
         self.resize(1360, 860)
         self.restore_state()
         self.sidebar.select("products")
@@ -400,6 +405,7 @@ class MainWindow(QMainWindow):
             self.watch.stop()
             self.watch = None
         self.context.close()
+        self.collector.collect_all()
 
 
 def find_child(parent: QWidget, name: str) -> QWidget | None:

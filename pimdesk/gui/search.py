@@ -1,8 +1,10 @@
 """The search box (Ctrl+F): products and assets by SKU, name, file name or tag, as you type.
 
-Each keystroke starts a search in a worker; only the answer for the latest text is shown
-(older answers are dropped), so typing never waits on the catalog. Choosing a result opens
-the product or the asset.
+Searches run in the background, one at a time: a keystroke while a search is running only
+notes the text, and when the running search answers, the latest text is searched next (the
+texts typed in between are never searched, and an answer for an older text is not shown).
+So fast typing never builds a queue, and the results of the last keystroke come as soon as
+the catalog can give them. Choosing a result opens the product or the asset.
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ class SearchBox(QLineEdit):
         self.completer_.setMaxVisibleItems(LIMIT)
         self.completer_.setWidget(self)
         self.completer_.activated[QModelIndex].connect(self._chosen)
-        self._generation = 0
+        self._generation = 0  # counts texts to search; an answer for an older one is stale
         self._typed_at = 0.0
+        self._running = False  # a search is in the background
+        self._pending = False  # the text changed while it ran: search again when it answers
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -55,24 +59,35 @@ class SearchBox(QLineEdit):
 
     def _edited(self, _text: str) -> None:
         self._typed_at = time.perf_counter()
-        self._timer.start()
+        self._generation += 1
+        if self._running:
+            self._pending = True
+        else:
+            self._timer.start()
 
     def _start(self) -> None:
         text = self.text().strip()
-        self._generation += 1
         generation = self._generation
+        self._pending = False
         if not text:
             self.results.clear()
             self.completer_.popup().hide()
             return
         typed_at = self._typed_at
+        self._running = True
         self.ctx.workers.read(
             find,
             self.ctx.library,
             text,
             on_result=lambda hits: self._show(generation, text, typed_at, hits),
             on_error=lambda exc: self._failed(generation, exc),
+            on_finished=self._answered,
         )
+
+    def _answered(self) -> None:
+        self._running = False
+        if self._pending:
+            self._start()
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._generation:

@@ -2,7 +2,9 @@
 
 Library thumbnails are small WebP files under ``<library>/thumbs/``. Pillow decodes them in
 a worker (QImage is safe to build off the UI thread; QPixmap is not); the view converts to
-a pixmap when it paints. Requests are batched so that scrolling a page asks once.
+a pixmap when it paints. Requests are batched so that scrolling a page asks once. The cache
+is bounded by the bytes of its images (a 128 px grid cell weighs 64 KB, a 64 px table cell
+16 KB), least recently shown first out, so scrolling 100,000 assets does not grow it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from PySide6.QtGui import QImage
 
 from pimdesk.gui.workers import Workers
 
-CACHE_SIZE = 2000
+CACHE_BYTES = 32 * 1024 * 1024  # per cache: ~500 grid thumbnails, ~2,000 table ones
 
 
 def load_thumbnail(path: Path, size: int) -> QImage | None:
@@ -42,10 +44,18 @@ class ThumbnailCache(QObject):
 
     loaded = Signal(object)  # Path
 
-    def __init__(self, workers: Workers, size: int = 64, parent: QObject | None = None):
+    def __init__(
+        self,
+        workers: Workers,
+        size: int = 64,
+        parent: QObject | None = None,
+        max_bytes: int = CACHE_BYTES,
+    ):
         super().__init__(parent)
         self.workers = workers
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0  # held by the cached images now
         self._images: OrderedDict[Path, QImage | None] = OrderedDict()
         self._pending: list[Path] = []
         self._in_flight: set[Path] = set()
@@ -79,7 +89,17 @@ class ThumbnailCache(QObject):
     def _store(self, images: dict[Path, QImage | None]) -> None:
         for path, image in images.items():
             self._in_flight.discard(path)
+            old = self._images.pop(path, None)
+            self.bytes += _weight(image) - _weight(old)
             self._images[path] = image
             self.loaded.emit(path)
-        while len(self._images) > CACHE_SIZE:
-            self._images.popitem(last=False)
+        while self.bytes > self.max_bytes and len(self._images) > 1:
+            _path, image = self._images.popitem(last=False)
+            self.bytes -= _weight(image)
+
+    def __len__(self) -> int:
+        return len(self._images)
+
+
+def _weight(image: QImage | None) -> int:
+    return 64 + (int(image.sizeInBytes()) if image is not None else 0)

@@ -134,6 +134,7 @@ class Workers(QObject):
         *args: Any,
         on_result: ResultHandler | None = None,
         on_error: ErrorHandler | None = None,
+        on_finished: Callable[[], None] | None = None,
         **kwargs: Any,
     ) -> Job:
         """Run the read ``fn(library, *args, **kwargs)`` in the read process when it can be
@@ -149,8 +150,9 @@ class Workers(QObject):
         named = "<" not in getattr(fn, "__qualname__", "<")
         if self.use_processes and root is not None:
             self._process_pool(str(root))
+        handlers = {"on_result": on_result, "on_error": on_error, "on_finished": on_finished}
         if not (self.use_processes and self.processes_ready and named and root is not None):
-            return self.run(fn, library, *args, on_result=on_result, on_error=on_error, **kwargs)
+            return self.run(fn, library, *args, **handlers, **kwargs)
 
         return self.run(
             self._in_process,
@@ -158,8 +160,7 @@ class Workers(QObject):
             f"{fn.__module__}:{fn.__qualname__}",
             args,
             kwargs,
-            on_result=on_result,
-            on_error=on_error,
+            **handlers,
         )
 
     def fetch(

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from pathlib import Path
 
 from PIL import Image
 from PySide6.QtCore import QModelIndex, Qt
 
-from pimdesk.gui.assets import AssetsScreen, asset_page
-from pimdesk.gui.assets_model import ASSET_MIME, AssetGridModel, AssetIdRole, asset_ids_from_mime
+from pimdesk.gui.assets import AssetsScreen
+from pimdesk.gui.assets_model import (
+    ASSET_MIME,
+    AssetGridModel,
+    AssetIdRole,
+    SummaryRole,
+    asset_ids_from_mime,
+    asset_query,
+)
 from pimdesk.gui.inbox import InboxScreen
 from pimdesk.gui.rules_editor import RulesEditorScreen
 from pimdesk.services import assets, ingest, products, rights
@@ -33,21 +39,57 @@ def seed(library, tmp_path: Path) -> list[int]:
     return sorted(f.asset_id for f in report.files if f.asset_id)
 
 
-def test_grid_model_pages_lazily_and_carries_ids(qtbot, ctx, library, tmp_path) -> None:
+def test_grid_model_knows_every_row_and_reads_pages_as_shown(qtbot, ctx, library, tmp_path) -> None:
     ids = seed(library, tmp_path)
-    model = AssetGridModel(functools.partial(asset_page, library), ctx.workers, page_size=2)
-    with qtbot.waitSignal(model.page_loaded, timeout=5000):
-        model.fetchMore(QModelIndex())
-    assert model.rowCount() == 2 and model.canFetchMore(QModelIndex())
-    with qtbot.waitSignal(model.page_loaded, timeout=5000):
-        model.fetchMore(QModelIndex())
-    assert [model.index(r).data(AssetIdRole) for r in range(model.rowCount())] == ids
-    assert not model.canFetchMore(QModelIndex())
+    model = AssetGridModel(asset_query(library), ctx.workers, page_size=2)
+    with qtbot.waitSignal(model.page_loaded, timeout=5000):  # the ids, then the first page
+        model.reload()
+    assert model.rowCount() == 3 and model.exhausted and not model.canFetchMore(QModelIndex())
+    assert [model.index(r).data(AssetIdRole) for r in range(3)] == ids  # ids need no page
+    assert model.loaded_pages() == [0]
+    assert model.index(2).data() is None  # its page is asked for, not there yet
+    qtbot.waitUntil(lambda: model.loaded_pages() == [0, 1], timeout=5000)
     captions = [model.index(r).data() for r in range(3)]
     assert any(c.startswith("holiday") and "unmatched" in c for c in captions)
     assert any(c.endswith("CUP-1 · detail") for c in captions)
+    assert model.index(2).data(SummaryRole).id == ids[2]
     mime = model.mimeData([model.index(0), model.index(1)])
     assert mime.hasFormat(ASSET_MIME) and asset_ids_from_mime(mime) == ids[:2]
+    assert model.row_of(ids[1]) == 1 and model.row_of(10_000) is None
+
+
+def test_grid_model_drops_far_pages_and_reads_them_again(qtbot, ctx, library, tmp_path) -> None:
+    names = [f"shot-{n}.jpg" for n in range(9)]
+    ids = sorted(f.asset_id for f in ingest.ingest_paths(library, photos(tmp_path, names)).files)
+    model = AssetGridModel(asset_query(library), ctx.workers, page_size=2, keep_pages=2)
+    with qtbot.waitSignal(model.page_loaded, timeout=5000):
+        model.reload()
+    first = [model.index(r).data() for r in range(2)]
+    assert all(c.startswith("shot-") for c in first) and first[0] != first[1]
+    for row in (2, 4, 6, 8):  # the user scrolls down, page by page
+        model.index(row).data()
+        qtbot.waitUntil(lambda r=row: model.index(r).data() is not None, timeout=5000)
+    assert len(model.loaded_pages()) == 2 and 0 not in model.loaded_pages()  # memory capped
+    assert [model.index(r).data(AssetIdRole) for r in range(9)] == ids  # rows all still there
+    reads = model.pages_read
+    assert model.index(0).data() is None  # scrolled back: page 0 is read again by its key
+    qtbot.waitUntil(lambda: model.index(0).data() is not None, timeout=5000)
+    assert [model.index(r).data() for r in range(2)] == first
+    assert model.pages_read == reads + 1
+
+
+def test_grid_model_reads_the_latest_page_shown_first(qtbot, ctx, library, tmp_path) -> None:
+    names = [f"shot-{n}.jpg" for n in range(12)]
+    ingest.ingest_paths(library, photos(tmp_path, names))
+    model = AssetGridModel(asset_query(library), ctx.workers, page_size=2)
+    with qtbot.waitSignal(model.page_loaded, timeout=5000):
+        model.reload()
+    for row in range(2, 12, 2):  # painted in quick succession, before any page arrives
+        model.index(row).data()
+    qtbot.waitUntil(lambda: model.index(10).data() is not None, timeout=5000)
+    ctx.workers.wait()
+    # the pages flown past were not all read: the newest asks are served, the rest dropped
+    assert 5 in model.loaded_pages() and len(model.loaded_pages()) < 6
 
 
 def test_filters_and_inspector(qtbot, ctx, library, tmp_path) -> None:
@@ -64,7 +106,7 @@ def test_filters_and_inspector(qtbot, ctx, library, tmp_path) -> None:
     qtbot.waitUntil(lambda: screen.model.rowCount() == 1, timeout=5000)
     screen.filter.setCurrentText("Rights expired")
     qtbot.waitUntil(
-        lambda: [screen.model.item(r).id for r in range(screen.model.rowCount())] == [ids[0]],
+        lambda: [screen.model.asset_id(r) for r in range(screen.model.rowCount())] == [ids[0]],
         timeout=5000,
     )
     screen.grid.setCurrentIndex(screen.model.index(0))
@@ -148,3 +190,14 @@ def test_inbox_opens_the_rules_editor_prefilled(qtbot, ctx, library, tmp_path) -
     editor.prefill(prefilled[0])
     assert editor.names.toPlainText() == "holiday.jpg"
     assert editor.pattern.text() == "{sku}.{ext}"
+
+
+def test_grid_ids_match_the_listing_and_search_ignores_case(qtbot, library, tmp_path) -> None:
+    ids = seed(library, tmp_path)
+    for filters in ({}, {"unmatched": True}, {"role": "detail"}, {"name": "cup"}):
+        listed = [a.id for a in assets.list_assets(library, **filters)]
+        assert assets.list_asset_ids(library, **filters) == listed
+    assert assets.list_asset_ids(library) == ids
+    assert [r.title for r in assets.search_assets(library, "HOLIDAY", 10)] == ["holiday"]
+    assets.tag_asset(library, ids[0], add=["Summer Shoot"])
+    assert [r.id for r in assets.search_assets(library, "summer", 10)] == [ids[0]]

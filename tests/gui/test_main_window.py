@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 
 from pimdesk.gui.main_window import MainWindow
 from pimdesk.gui.products_model import COL_SKU
@@ -138,3 +138,21 @@ def test_screens_are_built_when_first_opened_and_then_work(
     assert window.current_screen().key == "rules"
     window.close()  # saving state touches only the screens that exist
     window.context.workers.wait()
+
+
+def test_search_as_you_type_ends_on_the_latest_text(qtbot, library, qsettings) -> None:
+    add_products(library, 5, prefix="TEE")
+    add_products(library, 5, prefix="MUG")
+    window = make_window(qtbot, library, qsettings)
+    shown: list[str] = []
+    window.search.results_shown.connect(lambda text, _seconds: shown.append(text))
+    window.search.focus_search()
+    qtbot.keyClicks(window.search, "MUG-0000")  # typed faster than searches answer
+    window.search.selectAll()
+    qtbot.keyClicks(window.search, "TEE-00004")
+    qtbot.waitUntil(lambda: bool(shown) and shown[-1] == "TEE-00004", timeout=10000)
+    window.context.workers.wait()
+    QCoreApplication.processEvents()  # answers still queued for the UI thread arrive now
+    assert shown[-1] == "TEE-00004"  # nothing older is shown after the latest text
+    texts = [window.search.results.item(r).text() for r in range(window.search.results.rowCount())]
+    assert "TEE-00004" in texts[0] and not any("MUG" in t for t in texts)
