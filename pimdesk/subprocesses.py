@@ -9,6 +9,7 @@ out, as the console script itself does.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Sequence
@@ -22,3 +23,23 @@ def forkserver_context(preload: Sequence[str] = ()) -> BaseContext:
     if preload:
         context.set_forkserver_preload(list(preload))
     return context
+
+
+NICE_VARIABLE = "PIMDESK_WORKER_NICE"
+
+
+def background_worker() -> None:
+    """Pool initializer of the CPU-heavy workers (ingest analysis, renditions): lower this
+    process's priority by ``$PIMDESK_WORKER_NICE`` (unset: unchanged).
+
+    The window sets it, so that on a busy machine its UI thread gets a CPU before the
+    workers decoding and encoding images in the background do; batch runs from the CLI
+    leave it unset and run at full priority.
+    """
+    try:
+        niceness = int(os.environ.get(NICE_VARIABLE, "0"))
+    except ValueError:
+        return
+    if niceness > 0 and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):  # not permitted here: run at the priority given
+            os.nice(niceness)

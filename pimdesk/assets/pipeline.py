@@ -34,7 +34,7 @@ from pimdesk.assets.records import PendingFile, ProductIndex, Writer
 from pimdesk.catalog.models import AssetVersion
 from pimdesk.catalog.revisions import touch_assets, touch_products
 from pimdesk.events import Change
-from pimdesk.subprocesses import forkserver_context
+from pimdesk.subprocesses import background_worker, forkserver_context
 
 if TYPE_CHECKING:
     from pimdesk.library import Library
@@ -147,7 +147,9 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("fork")
     else:
         context = forkserver_context(preload=["pimdesk.assets.analyse"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=background_worker
+    )
 
 
 def analyse_all(

@@ -129,6 +129,7 @@ class AssetGridModel(QAbstractListModel):
         self.show_reasons = False  # the inbox shows why a file waits instead of its links
         self.thumbs = ThumbnailCache(workers, size=thumb_size, parent=self)
         self.thumbs.loaded.connect(self._thumbnail_ready)
+        self._blank: QPixmap | None = None
         self._ask = QTimer(self)  # reads the wanted pages once painting is over
         self._ask.setSingleShot(True)
         self._ask.setInterval(0)
@@ -174,8 +175,10 @@ class AssetGridModel(QAbstractListModel):
         if role == Qt.ItemDataRole.SizeHintRole:
             return self.item_size
         item = self.item(row)
-        if item is None:
-            return None  # its page is on its way
+        if item is None:  # its page is on its way: an empty tile, not a hole
+            if role == Qt.ItemDataRole.DecorationRole:
+                return self._placeholder()
+            return "…" if role == Qt.ItemDataRole.DisplayRole else None
         if role == Qt.ItemDataRole.DisplayRole:
             return caption(item, self.show_reasons)
         if role == SummaryRole:
@@ -183,7 +186,9 @@ class AssetGridModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             path = Path(item.thumbnail) if item.thumbnail else None
             image = self.thumbs.get(path)
-            return QPixmap.fromImage(image) if image is not None else None
+            if image is not None:
+                return QPixmap.fromImage(image)
+            return self._placeholder() if path is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [item.title, f"asset {item.id}, version {item.version or '—'}"]
             lines.append(f"approval: {item.approval or '—'}, rights: {item.rights_status}")
@@ -196,6 +201,14 @@ class AssetGridModel(QAbstractListModel):
             colour = STATUS_COLOURS.get(item.rights_status)
             return QColor(colour) if colour else None
         return None
+
+    def _placeholder(self) -> QPixmap:
+        """A faint tile the size of a thumbnail, shown until the real one arrives."""
+        if self._blank is None:
+            side = self.thumbs.size
+            self._blank = QPixmap(side, side)
+            self._blank.fill(QColor(128, 128, 128, 40))
+        return self._blank
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

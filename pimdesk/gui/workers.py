@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from pimdesk.channels.api import CancelToken
+from pimdesk.subprocesses import NICE_VARIABLE
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,11 @@ class Job(QRunnable):
             self.signals.finished.emit()
 
 
+# Added to the niceness of the ingest and rendition worker *processes* (not of threads here:
+# a thread of this process that is descheduled while it holds the GIL stalls the UI thread).
+BACKGROUND_NICENESS = 10
+
+
 class Workers(QObject):
     """The window's thread pools: many readers, one writer.
 
@@ -94,6 +100,8 @@ class Workers(QObject):
         self.write_pool = QThreadPool(self)
         self.write_pool.setMaxThreadCount(1)
         self.default_error = default_error
+        # the CPU-heavy worker processes of ingest and renditions yield the CPU to the window
+        os.environ.setdefault(NICE_VARIABLE, str(BACKGROUND_NICENESS))
         self._running: set[Job] = set()
         self._processes: Any = None  # the read process pool, started on first use
         # PIMDESK_GUI_READ_PROCESS=0 keeps every read in threads (the GUI tests do)

@@ -161,7 +161,11 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) ->
 def _pool(workers: int) -> Executor:
     # spawn, not fork: the watcher and the GUI run threads, and forking a threaded process
     # can copy a held lock into the child.
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    from pimdesk.subprocesses import background_worker
+
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=background_worker
+    )
 
 
 def rendition_cache(library: Any) -> RenditionCache:

@@ -47,7 +47,8 @@ def test_grid_model_knows_every_row_and_reads_pages_as_shown(qtbot, ctx, library
     assert model.rowCount() == 3 and model.exhausted and not model.canFetchMore(QModelIndex())
     assert [model.index(r).data(AssetIdRole) for r in range(3)] == ids  # ids need no page
     assert model.loaded_pages() == [0]
-    assert model.index(2).data() is None  # its page is asked for, not there yet
+    assert model.index(2).data(SummaryRole) is None  # its page is asked for, not there yet
+    assert model.index(2).data() == "…"
     qtbot.waitUntil(lambda: model.loaded_pages() == [0, 1], timeout=5000)
     captions = [model.index(r).data() for r in range(3)]
     assert any(c.startswith("holiday") and "unmatched" in c for c in captions)
@@ -68,12 +69,12 @@ def test_grid_model_drops_far_pages_and_reads_them_again(qtbot, ctx, library, tm
     assert all(c.startswith("shot-") for c in first) and first[0] != first[1]
     for row in (2, 4, 6, 8):  # the user scrolls down, page by page
         model.index(row).data()
-        qtbot.waitUntil(lambda r=row: model.index(r).data() is not None, timeout=5000)
+        qtbot.waitUntil(lambda r=row: model.index(r).data(SummaryRole) is not None, timeout=5000)
     assert len(model.loaded_pages()) == 2 and 0 not in model.loaded_pages()  # memory capped
     assert [model.index(r).data(AssetIdRole) for r in range(9)] == ids  # rows all still there
     reads = model.pages_read
-    assert model.index(0).data() is None  # scrolled back: page 0 is read again by its key
-    qtbot.waitUntil(lambda: model.index(0).data() is not None, timeout=5000)
+    assert model.index(0).data(SummaryRole) is None  # scrolled back: read again by its key
+    qtbot.waitUntil(lambda: model.index(0).data(SummaryRole) is not None, timeout=5000)
     assert [model.index(r).data() for r in range(2)] == first
     assert model.pages_read == reads + 1
 
@@ -86,7 +87,7 @@ def test_grid_model_reads_the_latest_page_shown_first(qtbot, ctx, library, tmp_p
         model.reload()
     for row in range(2, 12, 2):  # painted in quick succession, before any page arrives
         model.index(row).data()
-    qtbot.waitUntil(lambda: model.index(10).data() is not None, timeout=5000)
+    qtbot.waitUntil(lambda: model.index(10).data(SummaryRole) is not None, timeout=5000)
     ctx.workers.wait()
     # the pages flown past were not all read: the newest asks are served, the rest dropped
     assert 5 in model.loaded_pages() and len(model.loaded_pages()) < 6

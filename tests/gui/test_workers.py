@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -140,3 +141,11 @@ def test_reads_run_in_the_read_process_once_it_is_ready(qtbot, library) -> None:
         assert "bad page" in str(errors[0])
     finally:
         workers.shutdown()
+
+
+def test_the_window_asks_background_processes_to_yield_the_cpu(qtbot, monkeypatch) -> None:
+    from pimdesk.subprocesses import NICE_VARIABLE
+
+    monkeypatch.delenv(NICE_VARIABLE, raising=False)
+    Workers().wait()
+    assert int(os.environ[NICE_VARIABLE]) > 0
