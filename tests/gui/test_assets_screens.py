@@ -193,12 +193,12 @@ def test_inbox_opens_the_rules_editor_prefilled(qtbot, ctx, library, tmp_path) -
     assert editor.pattern.text() == "{sku}.{ext}"
 
 
-def test_grid_ids_match_the_listing_and_search_ignores_case(qtbot, library, tmp_path) -> None:
-    ids = seed(library, tmp_path)
+def test_grid_ids_match_the_listing_and_search_ignores_case(any_library, tmp_path) -> None:
+    ids = seed(any_library, tmp_path)
     for filters in ({}, {"unmatched": True}, {"role": "detail"}, {"name": "cup"}):
-        listed = [a.id for a in assets.list_assets(library, **filters)]
-        assert assets.list_asset_ids(library, **filters) == listed
-    assert assets.list_asset_ids(library) == ids
-    assert [r.title for r in assets.search_assets(library, "HOLIDAY", 10)] == ["holiday"]
-    assets.tag_asset(library, ids[0], add=["Summer Shoot"])
-    assert [r.id for r in assets.search_assets(library, "summer", 10)] == [ids[0]]
+        listed = [a.id for a in assets.list_assets(any_library, **filters)]
+        assert assets.list_asset_ids(any_library, **filters) == listed
+    assert assets.list_asset_ids(any_library) == ids
+    assert [r.title for r in assets.search_assets(any_library, "HOLIDAY", 10)] == ["holiday"]
+    assets.tag_asset(any_library, ids[0], add=["Summer Shoot"])
+    assert [r.id for r in assets.search_assets(any_library, "summer", 10)] == [ids[0]]
