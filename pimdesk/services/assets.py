@@ -262,8 +262,21 @@ def list_assets(
         return [_summary(session, library, a, names) for a in assets]
 
 
-def list_asset_ids(
-    library: Library,
+def list_asset_ids(library: Library, **filters: Any) -> list[int]:
+    """The ids of every asset :func:`list_assets` would list with these ``filters`` (the
+    same keywords), in order.
+
+    One narrow query: a grid over 100,000 assets knows its size (and the key of each of its
+    pages) at once, and reads the summaries a page at a time as they are shown.
+    """
+    with library.session() as session:
+        query = _filtered(session, select(Asset.id), **filters)
+        return list(session.scalars(query.order_by(Asset.id)))
+
+
+def _filtered(
+    session: Session,
+    query: Any,
     *,
     unmatched: bool = False,
     problems: bool = False,
@@ -273,40 +286,6 @@ def list_asset_ids(
     role: str | None = None,
     tag: str | None = None,
     name: str | None = None,
-) -> list[int]:
-    """The ids of every asset :func:`list_assets` would list with these filters, in order.
-
-    One narrow query: a grid over 100,000 assets knows its size (and the key of each of its
-    pages) at once, and reads the summaries a page at a time as they are shown.
-    """
-    with library.session() as session:
-        query = _filtered(
-            session,
-            select(Asset.id),
-            unmatched=unmatched,
-            problems=problems,
-            expiring=expiring,
-            expired=expired,
-            unapproved=unapproved,
-            role=role,
-            tag=tag,
-            name=name,
-        )
-        return list(session.scalars(query.order_by(Asset.id)))
-
-
-def _filtered(
-    session: Session,
-    query: Any,
-    *,
-    unmatched: bool,
-    problems: bool,
-    expiring: bool,
-    expired: bool,
-    unapproved: bool,
-    role: str | None,
-    tag: str | None,
-    name: str | None,
 ) -> Any:
     """``query`` (over ``Asset``) narrowed by the filters of :func:`list_assets`."""
     now = utcnow()
