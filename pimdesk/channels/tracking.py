@@ -21,16 +21,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from pimdesk.catalog.db import SQLITE_BUSY_TIMEOUT_MS
 from pimdesk.catalog.models import (
     AssetRights,
     Category,
+    ChannelTracking,
     Product,
     ProductModel,
     PublishedListing,
     Setting,
+    TrackingMark,
     product_category,
     product_model_category,
 )
@@ -124,7 +130,11 @@ def published_rows(session: Session, channel_id: int) -> dict[int, PublishedRow]
 
 
 def find_candidates(session: Session, setup: ChannelSetup) -> Candidates:
-    """Every product that may need publishing work, from revisions alone."""
+    """Every product that may need publishing work, from revisions alone.
+
+    Also leaves the channel's lookup state (see :func:`find_candidates_fast`) at this
+    point, so the waiting list after a publish starts from there."""
+    mark = current_mark(session) if setup.category_tree is None else None
     live = live_products(session, setup)
     published = published_rows(session, setup.id)
     result = Candidates(live, published)
@@ -135,16 +145,165 @@ def find_candidates(session: Session, setup: ChannelSetup) -> Candidates:
         elif product.revision > row.revision:
             result.changed.append(pid)
     result.withdraw = [row for pid, row in published.items() if pid not in live]
+    if mark is not None:
+        _save_state(session, setup.id, mark, _pending(result))
     return result
 
 
+FULL_SCAN_AT = 5_000  # more dirty products than this: one scan beats per-id lookups
+
+
 def find_candidates_fast(session: Session, setup: ChannelSetup) -> Candidates:
-    """:func:`find_candidates` without loading the whole catalog: two indexed queries that
-    return only the candidates (what the waiting list needs). ``live`` and ``published``
-    then hold the candidates alone. Channels limited to a category tree take the full path.
+    """:func:`find_candidates` without loading the whole catalog: only the candidates (what
+    the waiting list needs). ``live`` and ``published`` then hold the candidates alone.
+
+    Reads the products changed (``product.changed_seq``) or marked (``tracking_mark``: a
+    product or a published listing deleted) since this channel's last lookup left off, plus
+    the ones that were not settled then (``channel_tracking.pending``), and looks each up by
+    id: a handful of indexed reads after one edit, whatever the size of the catalog. The
+    first lookup of a channel, or one after a very large change, compares every product
+    with its published row once. Channels limited to a category tree take the full path
+    (a category moved in the tree changes no product).
+
+    Call it outside a writing transaction: the new state is saved in a transaction of its
+    own, best effort (another writer holding SQLite's lock just leaves the older state,
+    which stays correct, only less advanced).
     """
     if setup.category_tree is not None:
         return find_candidates(session, setup)
+    mark = current_mark(session)  # first: whatever commits later is numbered above it
+    state = session.execute(
+        select(ChannelTracking.mark, ChannelTracking.pending).where(
+            ChannelTracking.channel_id == setup.id
+        )
+    ).first()
+    result: Candidates | None = None
+    if state is not None and len(state.pending or []) <= FULL_SCAN_AT:
+        dirty = dirty_since(session, int(state.mark), limit=FULL_SCAN_AT)
+        if dirty is not None:
+            dirty |= {int(pid) for pid in state.pending or []}
+            if len(dirty) <= FULL_SCAN_AT:
+                result = _classify(session, setup.id, dirty)
+    if result is None:
+        result = _scan_candidates(session, setup)
+    pending = _pending(result)
+    if state is None or int(state.mark) != mark or list(state.pending or []) != pending:
+        _save_state(session, setup.id, mark, pending)
+    return result
+
+
+def _pending(result: Candidates) -> list[int]:
+    return sorted({*result.never, *result.changed, *(row.product_id for row in result.withdraw)})
+
+
+def current_mark(session: Session) -> int:
+    """The highest change sequence number committed so far (products and marks)."""
+    product = session.scalar(select(func.max(Product.changed_seq))) or 0
+    marked = session.scalar(select(func.max(TrackingMark.seq))) or 0
+    return int(max(product, marked))
+
+
+def dirty_since(session: Session, mark: int, *, limit: int) -> set[int] | None:
+    """Ids of products changed, deleted or unpublished after ``mark`` (None: more than
+    ``limit``, the caller scans instead)."""
+    ids = set(
+        session.scalars(select(Product.id).where(Product.changed_seq > mark).limit(limit + 1))
+    )
+    ids |= set(
+        session.scalars(
+            select(TrackingMark.product_id).where(TrackingMark.seq > mark).limit(limit + 1)
+        )
+    )
+    return None if len(ids) > limit else ids
+
+
+def _classify(session: Session, channel_id: int, ids: set[int]) -> Candidates:
+    """The candidates among ``ids``: looked up by primary key, never a scan."""
+    live: dict[int, LiveProduct] = {}
+    published: dict[int, PublishedRow] = {}
+    result = Candidates(live, published)
+    products: dict[int, tuple[str, int, bool]] = {}
+    rows: dict[int, PublishedRow] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 900):
+        chunk = ordered[start : start + 900]
+        for pid, sku, rev, enabled in session.execute(
+            select(Product.id, Product.sku, Product.revision, Product.enabled).where(
+                Product.id.in_(chunk)
+            )
+        ):
+            products[pid] = (sku, rev, bool(enabled))
+        for pid, sku, rev, fp in session.execute(
+            select(
+                PublishedListing.product_id,
+                PublishedListing.sku,
+                PublishedListing.revision,
+                PublishedListing.fingerprint,
+            ).where(
+                PublishedListing.channel_id == channel_id, PublishedListing.product_id.in_(chunk)
+            )
+        ):
+            rows[pid] = PublishedRow(pid, sku, rev, fp)
+    for pid in ordered:
+        product = products.get(pid)
+        row = rows.get(pid)
+        if product is not None and product[2]:
+            if row is None:
+                live[pid] = LiveProduct(pid, product[0], product[1])
+                result.never.append(pid)
+            elif product[1] > row.revision:
+                live[pid] = LiveProduct(pid, product[0], product[1])
+                published[pid] = row
+                result.changed.append(pid)
+        elif row is not None:
+            result.withdraw.append(row)
+    return result
+
+
+def _save_state(session: Session, channel_id: int, mark: int, pending: list[int]) -> None:
+    """Remember where this lookup left off, and drop marks every channel has passed."""
+    engine = session.get_bind()
+    sqlite = engine.dialect.name == "sqlite"
+    values = {
+        "channel_id": channel_id,
+        "mark": mark,
+        "pending": pending,
+        "updated_at": dt.datetime.now(dt.UTC),
+    }
+    upsert_insert = sqlite_insert if sqlite else pg_insert
+    statement = upsert_insert(ChannelTracking).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ChannelTracking.channel_id],
+        set_={"mark": values["mark"], "pending": pending, "updated_at": values["updated_at"]},
+        # never move back: a slower lookup must not undo a newer one (marks are pruned)
+        where=ChannelTracking.mark <= mark,
+    )
+    try:
+        with engine.connect() as connection:
+            if sqlite:  # never wait behind a long import for a cache write
+                connection.exec_driver_sql("PRAGMA busy_timeout=100")
+            try:
+                connection.execute(statement)
+                passed = connection.scalar(select(func.min(ChannelTracking.mark)))
+                if passed is not None:  # keep the newest: SQLite numbers on from it
+                    newest = select(func.max(TrackingMark.seq)).scalar_subquery()
+                    connection.execute(
+                        delete(TrackingMark).where(
+                            TrackingMark.seq <= passed, TrackingMark.seq < newest
+                        )
+                    )
+                connection.commit()
+            finally:
+                connection.rollback()
+                if sqlite:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                    connection.commit()
+    except DBAPIError:
+        pass  # the older state stays valid
+
+
+def _scan_candidates(session: Session, setup: ChannelSetup) -> Candidates:
+    """Every product compared with its published row: the first lookup of a channel."""
     joined = and_(
         PublishedListing.product_id == Product.id, PublishedListing.channel_id == setup.id
     )
@@ -195,19 +354,20 @@ def find_candidates_fast(session: Session, setup: ChannelSetup) -> Candidates:
 
 
 def count_published_live(session: Session, setup: ChannelSetup) -> int:
-    """How many live products have a published listing (any revision)."""
+    """How many live products have a published listing (any revision): the channel's
+    published rows less the ones waiting to be withdrawn (no join over the catalog)."""
     if setup.category_tree is not None:
         candidates = find_candidates(session, setup)
         return sum(1 for pid in candidates.published if pid in candidates.live)
-    return int(
+    rows = int(
         session.scalar(
             select(func.count())
             .select_from(PublishedListing)
-            .join(Product, Product.id == PublishedListing.product_id)
-            .where(PublishedListing.channel_id == setup.id, Product.enabled.is_(True))
+            .where(PublishedListing.channel_id == setup.id)
         )
         or 0
     )
+    return rows - len(find_candidates_fast(session, setup).withdraw)
 
 
 def changed_since_published(session: Session, setup: ChannelSetup) -> list[int]:

@@ -20,7 +20,13 @@ from pimdesk.catalog.models.products import (
     product_model_category,
     product_tag,
 )
-from pimdesk.catalog.models.publishing import PublishedListing, PublishRun, Rendition
+from pimdesk.catalog.models.publishing import (
+    ChannelTracking,
+    PublishedListing,
+    PublishRun,
+    Rendition,
+    TrackingMark,
+)
 from pimdesk.catalog.models.reference import (
     ATTRIBUTE_TYPES,
     Attribute,
@@ -48,6 +54,7 @@ __all__ = [
     "AttributeOption",
     "Category",
     "Channel",
+    "ChannelTracking",
     "Currency",
     "Family",
     "FamilyVariant",
@@ -64,6 +71,7 @@ __all__ = [
     "Rendition",
     "Setting",
     "Tag",
+    "TrackingMark",
     "ValueChange",
     "WatchedFolder",
     "asset_tag",

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -82,7 +84,10 @@ class Product(Base):
     """A sellable item identified by its SKU."""
 
     __tablename__ = "product"
-    __table_args__ = (Index("ix_product_revision", "revision"),)
+    __table_args__ = (
+        Index("ix_product_revision", "revision"),
+        Index("ix_product_changed_seq", "changed_seq"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sku: Mapped[str] = mapped_column(String(255), unique=True)
@@ -95,6 +100,10 @@ class Product(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     values: Mapped[dict[str, Any]] = mapped_column(default=dict)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Set by database triggers (migration 0005), never by the code: the library-wide change
+    # sequence number of the product's last insert, revision bump or enable/disable, so the
+    # waiting list reads only products changed since a channel's last look (channels.tracking).
+    changed_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

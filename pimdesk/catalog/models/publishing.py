@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pimdesk.catalog.db import Base, utcnow
@@ -69,3 +69,33 @@ class Rendition(Base):
     height: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ChannelTracking(Base):
+    """Where the waiting-list lookup of one channel left off (``channels.tracking``).
+
+    ``mark`` is the change sequence number up to which every product was looked at;
+    ``pending`` the product ids that were not settled then (never published, blocked,
+    changed, to withdraw). The next lookup reads only those plus what changed after
+    ``mark``. A cache: deleting the row costs one full scan, never a wrong answer.
+    """
+
+    __tablename__ = "channel_tracking"
+
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channel.id", ondelete="CASCADE"), primary_key=True
+    )
+    mark: Mapped[int] = mapped_column(BigInteger, default=0)
+    pending: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class TrackingMark(Base):
+    """A change no product row shows any more: a product deleted, or a published listing
+    removed. Written by database triggers (migration 0005) with the next change sequence
+    number; pruned once every channel's lookup has passed it."""
+
+    __tablename__ = "tracking_mark"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    product_id: Mapped[int] = mapped_column(Integer)
