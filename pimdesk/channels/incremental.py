@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pimdesk.catalog.models import Attribute, Family, PublishedListing, PublishRun
+from pimdesk.catalog.models import Attribute, Family, PublishRun
 from pimdesk.channels.api import (
     CancelToken,
     Exporter,
@@ -45,6 +45,7 @@ from pimdesk.channels.tracking import (
     PublishedRow,
     find_candidates,
     find_candidates_fast,
+    published_rows_for,
 )
 from pimdesk.channels.validation import validate_built
 from pimdesk.renditions import naming
@@ -84,26 +85,6 @@ class Written:
     remote_ids: dict[int, str]  # product id -> remote id, for every group rendered
     listed: int  # listings in the feed now
     warnings: list[str] = field(default_factory=list)
-
-
-def _published_rows(
-    session: Session, channel_id: int, ids: Sequence[int]
-) -> dict[int, PublishedRow]:
-    out: dict[int, PublishedRow] = {}
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        for pid, sku, rev, fp in session.execute(
-            select(
-                PublishedListing.product_id,
-                PublishedListing.sku,
-                PublishedListing.revision,
-                PublishedListing.fingerprint,
-            ).where(
-                PublishedListing.channel_id == channel_id, PublishedListing.product_id.in_(chunk)
-            )
-        ):
-            out[pid] = PublishedRow(pid, sku, rev, fp)
-    return out
 
 
 def _family_requirements(session: Session, code: str) -> dict[str, tuple[list[str], list[str]]]:
@@ -213,7 +194,7 @@ def prepare(
         published = dict(candidates.published)
         if not full:
             missing = [pid for pid in built if pid not in published]
-            published.update(_published_rows(session, setup.id, missing))
+            published.update(published_rows_for(session, setup.id, missing))
     except BaseException:
         store.close()
         raise

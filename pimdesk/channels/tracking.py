@@ -19,6 +19,7 @@ check.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, delete, func, or_, select
@@ -129,6 +130,27 @@ def published_rows(session: Session, channel_id: int) -> dict[int, PublishedRow]
     return {pid: PublishedRow(pid, sku, rev, fp) for pid, sku, rev, fp in rows}
 
 
+def published_rows_for(
+    session: Session, channel_id: int, ids: Sequence[int]
+) -> dict[int, PublishedRow]:
+    """The channel's published rows of these products (by primary key, in chunks)."""
+    out: dict[int, PublishedRow] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        for pid, sku, rev, fp in session.execute(
+            select(
+                PublishedListing.product_id,
+                PublishedListing.sku,
+                PublishedListing.revision,
+                PublishedListing.fingerprint,
+            ).where(
+                PublishedListing.channel_id == channel_id, PublishedListing.product_id.in_(chunk)
+            )
+        ):
+            out[pid] = PublishedRow(pid, sku, rev, fp)
+    return out
+
+
 def find_candidates(session: Session, setup: ChannelSetup) -> Candidates:
     """Every product that may need publishing work, from revisions alone.
 
@@ -233,17 +255,7 @@ def _classify(session: Session, channel_id: int, ids: set[int]) -> Candidates:
             )
         ):
             products[pid] = (sku, rev, bool(enabled))
-        for pid, sku, rev, fp in session.execute(
-            select(
-                PublishedListing.product_id,
-                PublishedListing.sku,
-                PublishedListing.revision,
-                PublishedListing.fingerprint,
-            ).where(
-                PublishedListing.channel_id == channel_id, PublishedListing.product_id.in_(chunk)
-            )
-        ):
-            rows[pid] = PublishedRow(pid, sku, rev, fp)
+        rows.update(published_rows_for(session, channel_id, chunk))
     for pid in ordered:
         product = products.get(pid)
         row = rows.get(pid)
