@@ -15,19 +15,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pimdesk.catalog.completeness import compute
+from pimdesk.catalog import completeness_counts
 from pimdesk.catalog.context import load_context
-from pimdesk.catalog.models import (
-    AssetLink,
-    AssetVersion,
-    Channel,
-    Currency,
-    Family,
-    Locale,
-    Product,
-    ProductModel,
-)
-from pimdesk.catalog.values import merged
+from pimdesk.catalog.models import Channel, Currency, Family, Locale, Product, ProductModel
 
 if TYPE_CHECKING:
     from pimdesk.library import Library
@@ -79,71 +69,12 @@ def catalog_status(library: Library) -> dict[str, Any]:
 def completeness_summary(library: Library) -> list[dict[str, Any]]:
     """Per channel: products complete in all its locales, and per locale, out of how many.
 
-    Products without a family have nothing required and are not counted. Reads every
-    product once, in pages, with its models and approved image roles read in bulk.
+    Products without a family have nothing required and are not counted. Counted by query
+    over the completeness the catalog stores per (product, channel); see
+    :mod:`pimdesk.catalog.completeness_counts`.
     """
     with library.session() as s:
-        context = load_context(s)
-        channels = [c for c in context.channels.values() if c.locales]
-        families = context.families_by_id
-        models = {
-            mid: (parent_id, values)
-            for mid, parent_id, values in s.execute(
-                select(ProductModel.id, ProductModel.parent_id, ProductModel.values)
-            )
-        }
-        product_roles: dict[int, set[str]] = {}
-        model_roles: dict[int, set[str]] = {}
-        for product_id, model_id, role in s.execute(
-            select(AssetLink.product_id, AssetLink.product_model_id, AssetLink.role)
-            .join(AssetVersion, AssetVersion.asset_id == AssetLink.asset_id)
-            .where(AssetVersion.approval == "approved")
-            .distinct()
-        ):
-            if product_id is not None:
-                product_roles.setdefault(product_id, set()).add(role)
-            if model_id is not None:
-                model_roles.setdefault(model_id, set()).add(role)
-
-        totals = {c.code: {"total": 0, "complete": 0} for c in channels}
-        per_locale = {(c.code, loc): 0 for c in channels for loc in c.locales}
-        rows = s.execute(
-            select(Product.id, Product.family_id, Product.parent_id, Product.values)
-            .where(Product.family_id.is_not(None))
-            .execution_options(yield_per=2000)
-        )
-        for product_id, family_id, parent_id, values in rows:
-            family = families.get(family_id)
-            if family is None:
-                continue
-            chain: list[int] = []
-            current = parent_id
-            while current is not None and current in models and current not in chain:
-                chain.insert(0, current)
-                current = models[current][0]
-            document = merged([models[m][1] for m in chain] + [values])
-            roles = set(product_roles.get(product_id, ()))
-            for m in chain:
-                roles |= model_roles.get(m, set())
-            for channel in channels:
-                totals[channel.code]["total"] += 1
-                everywhere = True
-                for locale in channel.locales:
-                    done = compute(context, family, document, channel, locale, roles).complete
-                    per_locale[(channel.code, locale)] += done
-                    everywhere = everywhere and done
-                totals[channel.code]["complete"] += everywhere
-    return [
-        {
-            "channel": c.code,
-            "total": totals[c.code]["total"],
-            "complete": totals[c.code]["complete"],
-            "locales": [
-                {"locale": loc, "complete": per_locale[(c.code, loc)]} for loc in c.locales
-            ],
-        }
-        for c in channels
-    ]
+        return completeness_counts.summary(s, load_context(s))
 
 
 def _assets_status(library: Library) -> dict[str, Any]:

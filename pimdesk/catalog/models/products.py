@@ -100,7 +100,7 @@ class Product(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     values: Mapped[dict[str, Any]] = mapped_column(default=dict)
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    # Set by database triggers (migration 0005), never by the code: the library-wide change
+    # Set by database triggers (migration 0006), never by the code: the library-wide change
     # sequence number of the product's last insert, revision bump or enable/disable, so the
     # waiting list reads only products changed since a channel's last look (channels.tracking).
     changed_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))

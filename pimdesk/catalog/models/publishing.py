@@ -92,7 +92,7 @@ class ChannelTracking(Base):
 
 class TrackingMark(Base):
     """A change no product row shows any more: a product deleted, or a published listing
-    removed. Written by database triggers (migration 0005) with the next change sequence
+    removed. Written by database triggers (migration 0006) with the next change sequence
     number; pruned once every channel's lookup has passed it."""
 
     __tablename__ = "tracking_mark"

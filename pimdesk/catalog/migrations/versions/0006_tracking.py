@@ -1,7 +1,7 @@
 """tracking: a change sequence on products, marks for deletions, per-channel lookup state
 
-Revision ID: 0005_tracking
-Revises: 0004_publishing
+Revision ID: 0006_tracking
+Revises: 0005_table_summaries
 Create Date: 2026-11-24 00:20:00
 
 Triggers number every product insert, revision bump and enable/disable with the next value
@@ -24,8 +24,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_tracking"
-down_revision: str | Sequence[str] | None = "0004_publishing"
+revision: str = "0006_tracking"
+down_revision: str | Sequence[str] | None = "0005_table_summaries"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
