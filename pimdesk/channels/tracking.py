@@ -23,8 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, delete, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -282,7 +280,10 @@ def _save_state(session: Session, channel_id: int, mark: int, pending: list[int]
         "pending": pending,
         "updated_at": dt.datetime.now(dt.UTC),
     }
-    upsert_insert = sqlite_insert if sqlite else pg_insert
+    if sqlite:  # the dialect's own INSERT ... ON CONFLICT, imported for the engine in use
+        from sqlalchemy.dialects.sqlite import insert as upsert_insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert as upsert_insert
     statement = upsert_insert(ChannelTracking).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=[ChannelTracking.channel_id],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,7 +16,9 @@ from pimdesk.cli.common import (
     pass_app,
     print_json,
 )
-from pimdesk.services import publishing
+
+if TYPE_CHECKING:
+    from pimdesk.services import publishing
 
 
 def _pairs(items: tuple[str, ...]) -> dict[str, str]:
@@ -55,6 +57,8 @@ def add(
     as_json: bool,
 ) -> None:
     """Add channel CODE publishing through EXPORTER."""
+    from pimdesk.services import publishing  # imported when the command runs
+
     detail = publishing.add_channel(
         app.library,
         code,
@@ -75,6 +79,8 @@ def add(
 @handle_errors
 def set_(app: AppContext, code: str, pairs: tuple[str, ...], as_json: bool) -> None:
     """Change settings of channel CODE (also label, locale, currency, exporter)."""
+    from pimdesk.services import publishing  # imported when the command runs
+
     _show(publishing.set_channel(app.library, code, _pairs(pairs)), as_json)
 
 
@@ -84,6 +90,8 @@ def set_(app: AppContext, code: str, pairs: tuple[str, ...], as_json: bool) -> N
 @handle_errors
 def list_(app: AppContext, as_json: bool) -> None:
     """Every channel, and exporter plugins that could not be loaded."""
+    from pimdesk.services import publishing  # imported when the command runs
+
     rows, problems = publishing.list_channels(app.library)
     if as_json:
         print_json({"channels": [asdict(r) for r in rows], "plugin_problems": problems})
@@ -103,6 +111,8 @@ def list_(app: AppContext, as_json: bool) -> None:
 @handle_errors
 def show(app: AppContext, code: str, as_json: bool) -> None:
     """Settings, field map (with sources) and listing counts of channel CODE."""
+    from pimdesk.services import publishing  # imported when the command runs
+
     _show(publishing.show_channel(app.library, code), as_json)
 
 
@@ -116,6 +126,8 @@ def show(app: AppContext, code: str, as_json: bool) -> None:
 def map_(app: AppContext, code: str, field: str, source: str, as_json: bool) -> None:
     """Fill FIELD of channel CODE from SOURCE: an attribute code or @family, @category_path,
     @parent, @sku, @tags, @title; "" leaves it empty, @default restores the default."""
+    from pimdesk.services import publishing  # imported when the command runs
+
     row = publishing.map_field(app.library, code, field, source)
     if as_json:
         print_json(asdict(row))
@@ -174,6 +186,8 @@ def publish(
     app: AppContext, channel: str, mode: str, dry_run: bool, history: bool, as_json: bool
 ) -> None:
     """Publish CHANNEL's listings (or show its --history)."""
+    from pimdesk.services import publishing  # imported when the command runs
+
     if history:
         runs = publishing.publish_history(app.library, channel)
         if as_json:

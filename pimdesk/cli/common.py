@@ -12,12 +12,14 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from pimdesk.errors import PimdeskError
-from pimdesk.library import Library
+
+if TYPE_CHECKING:
+    from pimdesk.library import Library
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +34,8 @@ class AppContext:
     @property
     def library(self) -> Library:
         if self._library is None:
+            from pimdesk.library import Library  # imported when a command needs it
+
             self._library = Library.open(self.library_path)
         return self._library
 
