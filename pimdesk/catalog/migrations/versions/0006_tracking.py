@@ -136,11 +136,13 @@ def upgrade() -> None:
         sa.Column("product_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_tracking_mark")),
     )
-    with op.batch_alter_table("product", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("changed_seq", sa.BigInteger(), server_default=sa.text("0"), nullable=False)
-        )
-        batch_op.create_index("ix_product_changed_seq", ["changed_seq"], unique=False)
+    # Plain ALTER TABLE, never a batch copy of the table: on SQLite a copy drops and renames
+    # ``product``, and the drop cascades to every table that references it.
+    op.add_column(
+        "product",
+        sa.Column("changed_seq", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+    )
+    op.create_index("ix_product_changed_seq", "product", ["changed_seq"], unique=False)
     # Existing products: numbered once, in id order, so the sequence starts above them.
     op.execute("UPDATE product SET changed_seq = id")
     for statement in PG_UP if op.get_bind().dialect.name == "postgresql" else SQLITE_UP:
@@ -150,8 +152,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in PG_DOWN if op.get_bind().dialect.name == "postgresql" else SQLITE_DOWN:
         op.execute(statement)
-    with op.batch_alter_table("product", schema=None) as batch_op:
-        batch_op.drop_index("ix_product_changed_seq")
-        batch_op.drop_column("changed_seq")
+    op.drop_index("ix_product_changed_seq", table_name="product")
+    op.execute("ALTER TABLE product DROP COLUMN changed_seq")  # SQLite >= 3.35 and PostgreSQL
     op.drop_table("tracking_mark")
     op.drop_table("channel_tracking")
