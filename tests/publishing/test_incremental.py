@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -251,12 +256,16 @@ def test_a_stale_pieces_store_or_an_edited_feed_is_rebuilt(shop: Shop) -> None:
 
 
 class FailingShopify(ShopifyCsvExporter):
-    """shopify_csv whose feed assembly fails after every piece was written (when ``fail``)."""
+    """shopify_csv whose feed assembly fails (``fail``) or stalls for a minute (``stall``, to
+    be killed) after every piece was written to the temp file."""
 
     name = "test_shopify_failing"
     fail = False
+    stall = False
 
     def feed_tail(self) -> bytes:
+        if FailingShopify.stall:
+            time.sleep(60)
         if FailingShopify.fail:
             raise OSError(28, "No space left on device (injected)")
         return b""
@@ -265,9 +274,9 @@ class FailingShopify(ShopifyCsvExporter):
 @pytest.fixture
 def failing_shop(shop: Shop) -> Shop:
     registry_for(shop.library).add(FailingShopify, source="tests")
-    FailingShopify.fail = False
+    FailingShopify.fail = FailingShopify.stall = False
     yield shopify_shop(shop, FailingShopify.name)  # type: ignore[misc]
-    FailingShopify.fail = False
+    FailingShopify.fail = FailingShopify.stall = False
 
 
 def test_failure_mid_write_keeps_the_feed_and_the_store_consistent(failing_shop: Shop) -> None:
@@ -306,3 +315,47 @@ def test_dry_run_leaves_the_store_and_the_feed_alone(shop: Shop, tmp_path: Path)
 
     assert report.published == ["MUG-2"]
     assert path.read_bytes() == stored and feed(shop) == before
+
+
+KILLED = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {tests!r})
+    from pimdesk.library import Library
+    from pimdesk.channels.registry import registry_for
+    from publishing.test_incremental import FailingShopify
+    from pimdesk.services.publishing import publish_channel
+    lib = Library.open({root!r})
+    registry_for(lib).add(FailingShopify)
+    FailingShopify.stall = True
+    publish_channel(lib, "shop", mode="changed")
+    """
+)
+
+
+def test_a_publish_killed_while_writing_leaves_feed_and_store_usable(failing_shop: Shop) -> None:
+    shop = failing_shop
+    _two_products(shop)
+    before = feed(shop)
+    products.set_values(shop.library, "MUG-2", {"price-USD": "31.00"})
+    script = KILLED.format(tests=str(Path(__file__).parents[1]), root=str(shop.library.root))
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while not [p for p in shop.out.iterdir() if "pimdesk-tmp" in p.name]:
+            assert proc.poll() is None, "the publish ended before it could be killed"
+            assert time.monotonic() < deadline, "no temp file appeared"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+    assert feed(shop) == before
+    report = shop.publish("shop")
+    assert report.published == ["MUG-2"]
+    assert last_notes(shop) == []  # the killed run's store transaction never happened
+    assert not [p for p in shop.out.rglob("*") if "tmp" in p.name]
+    assert {r["Variant SKU"]: r["Variant Price"] for r in rows(shop)}["MUG-2"] == "31.00"
+    same_as_full_rebuild(shop)

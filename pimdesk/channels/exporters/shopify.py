@@ -288,14 +288,13 @@ class ShopifyCsvExporter(FileExporter, IncrementalFeed):
             **{f"image {i.filename} alt text": i.alt_text for i in listing.images},
         }
         issues.extend(formula_issues(listing, free_text, "Shopify"))
-        vendor = text(self._get(listing, "vendor"))
-        if len(vendor) == 1:
+        if len(free_text["vendor"]) == 1:
             issues.append(
                 Issue(listing.sku, "vendor", "Shopify wants at least 2 characters", False)
             )
         for name, limit in (("seo_title", SEO_TITLE_LIMIT),
                             ("seo_description", SEO_DESCRIPTION_LIMIT)):  # fmt: skip
-            if len(text(self._get(listing, name))) > limit:
+            if len(free_text[name]) > limit:
                 issues.append(
                     Issue(listing.sku, name, f"longer than {limit} characters; cut", False)
                 )
