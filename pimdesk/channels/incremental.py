@@ -332,17 +332,10 @@ def write(
         def assemble(handle: IO[bytes]) -> None:
             digest = hashlib.sha256()
             size = 0
-            batch: list[bytes] = []
-            pending = 0
-            for chunk in _chunks(exporter.feed_head(), store, exporter.feed_tail()):
-                digest.update(chunk)
-                size += len(chunk)
-                batch.append(chunk)
-                pending += len(chunk)
-                if pending >= 1 << 20:
-                    handle.write(b"".join(batch))
-                    batch, pending = [], 0
-            handle.write(b"".join(batch))
+            for block in _chunks(exporter.feed_head(), store, exporter.feed_tail()):
+                digest.update(block)
+                size += len(block)
+                handle.write(block)
             meta.update(sha256=digest.hexdigest(), size=size)
 
         name = exporter.feed_name()
