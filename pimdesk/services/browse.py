@@ -70,27 +70,33 @@ def page_extras(library: Library, product_ids: Sequence[int]) -> dict[int, Produ
 
 
 def _main_thumbnails(s: Session, product_ids: list[int]) -> dict[int, str]:
-    """product id -> sha256 of the newest version of its first image (main role first)."""
+    """product id -> sha256 of the newest version of its first image (main role first).
+
+    Two indexed lookups (the page's links, then those assets' versions), never a scan of
+    every version in the library.
+    """
     if not product_ids:
         return {}
-    newest = (
-        select(AssetVersion.asset_id, func.max(AssetVersion.number).label("number"))
-        .group_by(AssetVersion.asset_id)
-        .subquery()
-    )
-    rows = s.execute(
-        select(AssetLink.product_id, AssetLink.role, AssetLink.position, AssetVersion.sha256)
+    links = s.execute(
+        select(AssetLink.product_id, AssetLink.role, AssetLink.position, AssetLink.asset_id)
         .join(Asset, Asset.id == AssetLink.asset_id)
-        .join(newest, newest.c.asset_id == Asset.id)
-        .join(
-            AssetVersion,
-            (AssetVersion.asset_id == Asset.id) & (AssetVersion.number == newest.c.number),
-        )
         .where(AssetLink.product_id.in_(product_ids), Asset.kind == "image")
     ).all()
+    newest: dict[int, tuple[int, str]] = {}
+    asset_ids = sorted({asset_id for *_rest, asset_id in links})
+    for start in range(0, len(asset_ids), 500):
+        for asset_id, number, sha in s.execute(
+            select(AssetVersion.asset_id, AssetVersion.number, AssetVersion.sha256).where(
+                AssetVersion.asset_id.in_(asset_ids[start : start + 500])
+            )
+        ):
+            if asset_id not in newest or number > newest[asset_id][0]:
+                newest[asset_id] = (number, sha)
     best: dict[int, tuple[int, int, str]] = {}
-    for product_id, role, position, sha in rows:
-        rank = (0 if role == "main" else 1, position or 0, sha)
+    for product_id, role, position, asset_id in links:
+        if asset_id not in newest:
+            continue
+        rank = (0 if role == "main" else 1, position or 0, newest[asset_id][1])
         if product_id not in best or rank < best[product_id]:
             best[product_id] = rank
     return {pid: rank[2] for pid, rank in best.items()}

@@ -345,7 +345,19 @@ def table_page(
         arms = [_product_arm(session, library, filters, sort, locale, after, descending)]
         if not filters.flat:
             arms.append(_model_arm(session, filters, sort, locale, after, descending))
-        compound = union_all(*arms) if len(arms) > 1 else arms[0]
+        if len(arms) > 1:
+            # each arm ordered and cut on its own (an index can serve it), then merged
+            limited = []
+            for arm in arms:
+                cols = arm.selected_columns
+                inner = [cols.sortval, cols.id]
+                if descending:
+                    inner = [c.desc() for c in inner]
+                sub = arm.order_by(*inner).limit(limit).subquery()
+                limited.append(select(sub.c.kind, sub.c.id, sub.c.sortval))
+            compound = union_all(*limited)
+        else:
+            compound = arms[0]
         columns = compound.selected_columns
         order = [columns.sortval, columns.kind, columns.id]
         if descending:
