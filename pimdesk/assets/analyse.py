@@ -20,7 +20,7 @@ from typing import Any
 
 from PIL import Image
 
-from pimdesk.assets import formats, metadata, thumbs
+from pimdesk.assets import formats, libtiff, metadata, thumbs
 from pimdesk.assets.store import ContentStore, Incoming, mapped
 
 _PLUGINS_READY = False
@@ -59,6 +59,9 @@ class FileResult:
     rights: dict[str, str] = field(default_factory=dict)
     analysed: bool = False  # False: bytes already in the store, metadata not re-read
     problem: str | None = None
+    # The problem is in the bytes (corrupt, truncated, not an image...): the same bytes fail
+    # the same way, so a reconciliation need not read the file again until it changes.
+    bad_bytes: bool = False
 
 
 def process_file(path_text: str, library_root: str, force: bool = False) -> FileResult:
@@ -103,6 +106,7 @@ def _read(path: Path, root: Path, force: bool, result: FileResult) -> None:
     fmt = formats.sniff_bytes(head, suffix)
     if fmt is None:
         result.problem = formats.describe_unknown(head, suffix)
+        result.bad_bytes = True
         return
     result.format, result.kind, result.extension = fmt.name, fmt.kind, fmt.extension
     _copy_and_analyse(path, before, fmt, ContentStore(root), force, result)
@@ -196,8 +200,9 @@ def _analyse_image(
     source: Path | io.BytesIO | mmap.mmap, store: ContentStore, result: FileResult
 ) -> bool:
     assert result.sha256 is not None
+    tiff = libtiff.Captured()
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), libtiff.captured() as tiff:
             warnings.simplefilter("ignore")
             with Image.open(source) as image:
                 width, height = image.size
@@ -215,15 +220,20 @@ def _analyse_image(
             "image too large to open safely (decompression bomb guard): "
             f"{exc}; the file was not decoded"
         )
+        result.bad_bytes = True
         return False
     except Image.UnidentifiedImageError:
         result.problem = f"not a readable {result.format} image (the decoder cannot identify it)"
+        result.bad_bytes = True
         return False
     except MemoryError:
         result.problem = "image too large to decode in memory"
+        result.bad_bytes = True
         return False
     except Exception as exc:  # truncated, corrupt, TypeError on broken TIFF, ...
-        result.problem = f"cannot read the {result.format} image: {_why(exc)}"
+        said = f" (libtiff: {tiff.last})" if tiff.last else ""  # the real error, not "-2"
+        result.problem = f"cannot read the {result.format} image: {_why(exc)}{said}"
+        result.bad_bytes = True
         return False
     try:
         thumbs.save_webp(thumb, store.thumb_path(result.sha256))

@@ -30,7 +30,13 @@ from sqlalchemy.orm import Session
 from pimdesk.assets import outcomes as oc
 from pimdesk.assets.analyse import FileResult, process_file
 from pimdesk.assets.matching import Matcher, load_matcher, normalise_name
-from pimdesk.assets.records import PendingFile, ProductIndex, Writer
+from pimdesk.assets.records import (
+    PendingFile,
+    ProductIndex,
+    Writer,
+    resolve_gone_problems,
+    unchanged_failures,
+)
 from pimdesk.catalog.models import AssetVersion
 from pimdesk.catalog.revisions import touch_assets, touch_products
 from pimdesk.events import Change
@@ -44,6 +50,7 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[oc.IngestEvent], None]
 
 INLINE_LIMIT = 2  # at most this many files to decode: no process pool
+UNCHANGED_FAILURE = "unchanged since it failed, not read again"
 BATCH_FILES = 32
 BATCH_SECONDS = 0.5
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
@@ -299,18 +306,31 @@ def run(
     progress: ProgressCallback | None = None,
     source_root: Path | None = None,
     workers: int | None = None,
+    skip_failed: bool = False,
 ) -> oc.IngestReport:
-    """Ingest files and folders; every file gets an outcome; returns the report."""
+    """Ingest files and folders; every file gets an outcome; returns the report.
+
+    ``skip_failed`` (reconciliations): a file whose bytes failed before and that has not
+    changed since (size, mtime) is reported as the same problem without being read again.
+    Problems recorded for files below a folder argument that are gone are resolved.
+    """
     emit = progress or (lambda _event: None)
     candidates, missing = expand(paths, source_root)
     bad_names = [c for c in candidates if _bad_name(str(c.path))]
     candidates = [c for c in candidates if not _bad_name(str(c.path))]
     total = len(candidates) + len(missing) + len(bad_names)
     emit(oc.IngestEvent("scan", 0, total, message=f"{total} files found"))
+    folders = [str(Path(p).absolute()) for p in paths if Path(p).is_dir()]
     with library.session() as session:
         matcher = load_matcher(session)
         products = ProductIndex.load(session)
         unchanged = already_recorded(session, candidates)
+        failed = (
+            unchanged_failures(session, [str(c.path) for c in candidates]) if skip_failed else {}
+        )
+        gone = resolve_gone_problems(session, folders)
+    if gone:
+        library.emit(Change(kind="ingest", detail=f"{len(gone)} problems resolved (files gone)"))
     batches = Batches(library, matcher, products)
     done = 0
 
@@ -337,11 +357,18 @@ def run(
         text = str(candidate.path)
         if text in unchanged:
             first.append(PendingFile(FileResult(path=text, problem=None), candidate.relative))
+        elif text in failed:
+            done += 1
+            outcome = oc.FileOutcome(
+                text, oc.PROBLEM, reason=f"{UNCHANGED_FAILURE}: {failed[text]}"
+            )
+            batches.report.files.append(outcome)
+            emit(oc.IngestEvent("file", done, total, text, oc.PROBLEM, outcome.reason or ""))
         else:
             todo.append(text)
     skipped = [item for item in first if item.result.problem is None]
     if skipped:
-        flush_unchanged(batches, skipped, emit, total)
+        flush_unchanged(batches, skipped, emit, total, start=done)
         done += len(skipped)
     problems = [item for item in first if item.result.problem is not None]
     if problems:
@@ -361,7 +388,7 @@ def run(
 
 
 def flush_unchanged(
-    batches: Batches, items: list[PendingFile], emit: ProgressCallback, total: int
+    batches: Batches, items: list[PendingFile], emit: ProgressCallback, total: int, start: int = 0
 ) -> None:
     """Files already recorded with the same size and mtime: reported, not re-read."""
     paths = [i.result.path for i in items]
@@ -382,7 +409,7 @@ def flush_unchanged(
                 reason="unchanged since the last ingest",
             )
             batches.report.files.append(outcome)
-            emit(oc.IngestEvent("file", index, total, outcome.path, outcome.outcome))
+            emit(oc.IngestEvent("file", start + index, total, outcome.path, outcome.outcome))
 
 
 def _bad_name(text: str) -> str | None:

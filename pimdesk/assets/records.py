@@ -121,7 +121,10 @@ class Writer:
     def record(self, item: PendingFile) -> oc.FileOutcome:
         result = item.result
         if result.problem or result.sha256 is None:
-            return self.problem(result.path, result.problem or "unknown problem", result.sha256)
+            seen = (result.size, result.mtime) if result.bad_bytes else (None, None)
+            return self.problem(
+                result.path, result.problem or "unknown problem", result.sha256, seen
+            )
         known = list(
             self.session.scalars(
                 select(AssetVersion)
@@ -144,17 +147,29 @@ class Writer:
             return self._moved(result, moved[0], match)
         return self._place(result, known, match, item.relative)
 
-    def problem(self, path: str, reason: str, sha256: str | None = None) -> oc.FileOutcome:
-        """Record (or refresh) the problem for this path; the file itself is left alone."""
+    def problem(
+        self,
+        path: str,
+        reason: str,
+        sha256: str | None = None,
+        seen: tuple[int | None, float | None] = (None, None),
+    ) -> oc.FileOutcome:
+        """Record (or refresh) the problem for this path; the file itself is left alone.
+
+        ``seen``: the file's (size, mtime) when the problem is in its bytes, so that a
+        reconciliation can skip it until it changes; (None, None) otherwise."""
         row = self.session.scalars(
             select(IngestProblem).where(
                 IngestProblem.path == path, IngestProblem.resolved.is_(False)
             )
         ).first()
+        size, mtime = seen
         if row is None:
-            self.session.add(IngestProblem(path=path, reason=reason, sha256=sha256))
+            row = IngestProblem(path=path, reason=reason, sha256=sha256)
+            self.session.add(row)
         else:
             row.reason, row.sha256, row.seen_at = reason, sha256, utcnow()
+        row.size, row.mtime = size, mtime
         return oc.FileOutcome(path=path, outcome=oc.PROBLEM, reason=reason)
 
     def rematch(self, asset: Asset) -> oc.FileOutcome:
@@ -423,3 +438,43 @@ def _result_from(version: AssetVersion, kind: str) -> FileResult:
         exif=dict(version.exif or {}),
         analysed=True,
     )
+
+
+def unresolved_problem_paths(session: Session) -> dict[str, IngestProblem]:
+    """The current problems by path (few: a problem is resolved when its file goes in)."""
+    rows = session.scalars(select(IngestProblem).where(IngestProblem.resolved.is_(False)))
+    return {row.path: row for row in rows}
+
+
+def resolve_gone_problems(session: Session, paths: Collection[str]) -> list[str]:
+    """Resolve the problems of files that no longer exist, among ``paths`` and below those
+    that are folders: a deleted (or renamed) bad file is no current problem. The caller
+    makes sure the folder holding them is online, so an unplugged share deletes nothing."""
+    if not paths:
+        return []
+    exact = set(paths)
+    folders = tuple(p.rstrip(os.sep) + os.sep for p in paths)
+    gone = []
+    for path, row in unresolved_problem_paths(session).items():
+        if (path in exact or path.startswith(folders)) and not os.path.lexists(path):
+            row.resolved = True
+            gone.append(path)
+    session.flush()
+    return sorted(gone)
+
+
+def unchanged_failures(session: Session, paths: Collection[str]) -> dict[str, str]:
+    """Files among ``paths`` that failed because of their bytes and have not changed since
+    (same size and mtime): path -> the recorded reason. Reading them again would fail again."""
+    failed = {}
+    wanted = set(paths)
+    for path, row in unresolved_problem_paths(session).items():
+        if path not in wanted or row.size is None or row.mtime is None:
+            continue
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if st.st_size == row.size and st.st_mtime == row.mtime:
+            failed[path] = row.reason
+    return failed

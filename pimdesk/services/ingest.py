@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 
-from pimdesk.assets import pipeline
+from pimdesk.assets import pipeline, records
 from pimdesk.assets.outcomes import FileOutcome, IngestEvent, IngestReport
 from pimdesk.catalog.models import AssetVersion
 from pimdesk.events import Change
@@ -26,6 +26,7 @@ __all__ = [
     "IngestReport",
     "ingest_paths",
     "mark_missing_at_source",
+    "resolve_gone_problems",
     "source_moved",
 ]
 
@@ -37,12 +38,15 @@ def ingest_paths(
     progress: Callable[[IngestEvent], None] | None = None,
     source_root: Path | None = None,
     workers: int | None = None,
+    skip_failed: bool = False,
 ) -> IngestReport:
     """Ingest files and folders (recursively) through the filename rules.
 
     Every file gets one outcome (new asset, new version, identical, relinked, unmatched or
     problem). ``source_root`` is the folder the rules see paths relative to (a watched
     folder); by default a folder argument is its own root and a file's name is used alone.
+    ``skip_failed`` (what a reconciliation asks): files whose bytes failed before and that
+    have not changed since are reported as problems again without being read.
     """
     return pipeline.run(
         library,
@@ -50,7 +54,18 @@ def ingest_paths(
         progress=progress,
         source_root=source_root,
         workers=workers,
+        skip_failed=skip_failed,
     )
+
+
+def resolve_gone_problems(library: Library, paths: Sequence[Path]) -> list[str]:
+    """The watcher or a reconciliation saw these files (or files below these folders) go:
+    their problems are no longer current. Only call it while their folder is online."""
+    with library.session() as session:
+        gone = records.resolve_gone_problems(session, [str(Path(p).absolute()) for p in paths])
+    if gone:
+        library.emit(Change(kind="ingest", detail=f"{len(gone)} problems resolved (files gone)"))
+    return gone
 
 
 def _path_filter(paths: Sequence[Path]) -> list[object]:

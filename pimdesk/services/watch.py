@@ -26,7 +26,13 @@ from pimdesk.catalog.db import utcnow
 from pimdesk.catalog.models import AssetVersion, WatchedFolder
 from pimdesk.errors import NotFoundError, PimdeskError
 from pimdesk.events import Change
-from pimdesk.services.ingest import IngestEvent, IngestReport, ingest_paths, mark_missing_at_source
+from pimdesk.services.ingest import (
+    IngestEvent,
+    IngestReport,
+    ingest_paths,
+    mark_missing_at_source,
+    resolve_gone_problems,
+)
 from pimdesk.watch.filters import FolderFilter
 from pimdesk.watch.scan import scan_folder
 
@@ -307,7 +313,9 @@ def reconcile(
             fresh = False
         (report.fresh if fresh else complete).append(path)
     if complete:
-        report.ingest = ingest_paths(library, complete, progress=progress, source_root=root)
+        report.ingest = ingest_paths(
+            library, complete, progress=progress, source_root=root, skip_failed=True
+        )
     report.missing_paths, report.missing_asset_ids = flag_missing(
         library, root, mount_point=mount_point
     )
@@ -326,9 +334,11 @@ def flag_missing(
     mount_point: bool = False,
 ) -> tuple[list[str], list[int]]:
     """Mark as missing at source the catalog's files below ``root`` (or just ``paths``)
-    that no longer exist, but only while ``root`` itself is online."""
+    that no longer exist, and resolve the problems of files that went, but only while
+    ``root`` itself is online."""
     if not root_online(root, mount_point=mount_point):
         return [], []
+    resolve_gone_problems(library, list(paths) if paths is not None else [root])
     known = _catalog_paths_below(library, root)
     if paths is not None:  # only these paths (files, or folders that went as a whole)
         asked = {str(p) for p in paths}

@@ -561,9 +561,10 @@ class FolderWatcher:
 
     def _report_outcomes(self, folder: str, outcomes: list[oc.FileOutcome]) -> None:
         for outcome in outcomes:
-            unchanged = outcome.outcome == oc.IDENTICAL and (outcome.reason or "").startswith(
-                "unchanged"
-            )
+            # Already ingested, or failed before and not read again: the scan line counts them.
+            unchanged = outcome.outcome in (oc.IDENTICAL, oc.PROBLEM) and (
+                outcome.reason or ""
+            ).startswith("unchanged")
             self._report(
                 "unchanged" if unchanged else "ingested",
                 folder,

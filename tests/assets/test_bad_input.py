@@ -251,3 +251,108 @@ def test_problems_are_listed_by_the_cli_and_clear_once_fixed(
     shutil.copyfile(PHOTOS / "products" / "mg01-bk-0.jpg", broken)
     ingest_paths(library, [shoot])
     assert assets.problems(library) == []
+
+
+BROKEN_TIFFS = {
+    "pillow_crash-2020-10-test.tif": "TIFFFillStrip: Invalid strip byte count 0, strip 0",
+    "pillow_crash-86214e58da443d2b80820cff9677a38a33dcbbca.tif": "Invalid Read at loc 4873",
+}
+
+
+def test_libtiff_stays_out_of_the_terminal_and_its_error_goes_into_the_problem(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """libtiff prints ~200 lines for the first file straight to the process's stderr; the
+    problem must say what libtiff found, not only Pillow's "decoder error -2"."""
+    for name, said in BROKEN_TIFFS.items():
+        result = process_file(str(PHOTOS / "corrupt" / name), str(tmp_path / "library"))
+        assert result.problem is not None and said in result.problem, result.problem
+    assert capfd.readouterr().err == ""
+
+
+def test_pimdesk_ingest_of_broken_tiffs_prints_one_line_on_stderr(tmp_path: Path) -> None:
+    """End to end through the worker processes (three files: the process pool is used)."""
+    import subprocess
+    import sys
+
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    for name in BROKEN_TIFFS:
+        shutil.copyfile(PHOTOS / "corrupt" / name, shoot / name)
+    shutil.copyfile(PHOTOS / "products" / "mg01-bk-0.jpg", shoot / "GOOD-1_main_1.jpg")
+    library = str(tmp_path / "library")
+    run = [sys.executable, "-m", "pimdesk", "--library", library]
+    subprocess.run([*run, "init"], check=True, capture_output=True)
+    done = subprocess.run([*run, "ingest", str(shoot)], capture_output=True, text=True)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.splitlines() == [
+        "pimdesk: 2 files could not be ingested (see 'pimdesk assets problems')"
+    ]
+    listed = subprocess.run(
+        [*run, "assets", "problems", "--json"], capture_output=True, text=True, check=True
+    )
+    reasons = {Path(p["path"]).name: p["reason"] for p in json.loads(listed.stdout)}
+    for name, said in BROKEN_TIFFS.items():
+        assert said in reasons[name]
+
+
+def test_a_bad_file_deleted_then_its_folder_ingested_again_leaves_the_problems_list(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    place("corrupt/pillow_truncated_jpeg.jpg", "GOOD-1_back_1.jpg")
+    ingest_with_a_good_neighbour(library, shoot, place, add_products)
+    assert list(problem_reasons(library)) == ["GOOD-1_back_1.jpg"]
+    (shoot / "GOOD-1_back_1.jpg").unlink()
+    report = ingest_paths(library, [shoot])
+    assert [f.outcome for f in report.files] == ["identical"]
+    assert problem_reasons(library) == {}
+
+
+def test_a_problem_of_a_file_on_an_unplugged_share_is_kept(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    """The folder itself is gone (offline): its files' problems are not cleared."""
+    from pimdesk.services import watch as watch_service
+
+    place("corrupt/pillow_truncated_jpeg.jpg", "GOOD-1_back_1.jpg")
+    ingest_with_a_good_neighbour(library, shoot, place, add_products)
+    folder = watch_service.add_folder(library, shoot)
+    shutil.rmtree(shoot)
+    watch_service.reconcile(library, folder)
+    assert list(problem_reasons(library)) == ["GOOD-1_back_1.jpg"]
+
+
+def test_problems_recorded_before_the_upgrade_survive_it(tmp_path: Path) -> None:
+    """A library at the previous head with a problem row upgrades; the row is kept (size and
+    mtime unknown, so the file is read once more) and a reconciliation then remembers it."""
+    from sqlalchemy import text
+
+    from pimdesk.catalog import migrate
+    from pimdesk.catalog.db import make_engine
+
+    root = tmp_path / "old"
+    root.mkdir()
+    db = root / "catalog.sqlite"
+    (root / "library.toml").write_text(f'[database]\nurl = "sqlite:///{db}"\n')
+    engine = make_engine(f"sqlite:///{db}")
+    migrate.upgrade(engine, "0006_tracking")  # the head before 0007_problem_files
+    bad = tmp_path / "shoot" / "BAD-1_main_1.jpg"
+    bad.parent.mkdir()
+    bad.write_bytes(b"not a photo at all")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO ingest_problem (path, reason, seen_at, resolved)"
+                " VALUES (:p, 'not an image', '2026-11-01 10:00:00', 0)"
+            ),
+            {"p": str(bad)},
+        )
+    engine.dispose()
+    with Library.open(root) as lib:
+        assert [(Path(p.path).name, p.reason) for p in assets.problems(lib)] == [
+            ("BAD-1_main_1.jpg", "not an image")
+        ]
+        first = ingest_paths(lib, [bad.parent], skip_failed=True).files[0]
+        assert first.outcome == "problem" and not first.reason.startswith("unchanged")
+        again = ingest_paths(lib, [bad.parent], skip_failed=True).files[0]
+        assert again.outcome == "problem" and again.reason.startswith("unchanged since it failed")

@@ -340,3 +340,57 @@ def test_inotify_queue_overflow_triggers_a_rescan(
     )
     wait_for(lambda: len(events.of("scan")) > scans, what="a rescan after the overflow")
     assert any("overflowed" in e.message for e in events.of("warning"))
+
+
+def _problem_rows(library: Library) -> dict[str, tuple[str, object]]:
+    from pimdesk.services import assets
+
+    return {p.path: (p.reason, p.seen_at) for p in assets.problems(library)}
+
+
+def test_a_bad_file_deleted_while_watched_leaves_the_problems_list(
+    library: Library, watched: Path, catalog: Catalog, start_watcher, copy_photo
+) -> None:
+    start_watcher()
+    bad = copy_photo(watched / "WB-750_front.jpg", "corrupt/pillow_truncated_jpeg.jpg")
+    wait_for(lambda: str(bad) in catalog.problems(), what="the problem")
+    bad.unlink()
+    wait_for(lambda: catalog.problems() == {}, what="the problem to be cleared")
+    assert _problem_rows(library) == {}
+
+
+def test_a_bad_file_deleted_while_nothing_watched_is_cleared_on_start(
+    library: Library, watched: Path, catalog: Catalog, start_watcher, copy_photo
+) -> None:
+    watcher, _ = start_watcher()
+    bad = copy_photo(watched / "WB-750_front.jpg", "corrupt/pillow_truncated_jpeg.jpg")
+    wait_for(lambda: str(bad) in catalog.problems(), what="the problem")
+    watcher.stop()
+    bad.unlink()
+    start_watcher()  # the start reconciles
+    assert catalog.problems() == {}
+
+
+def test_a_corrupt_file_is_not_read_again_on_each_start_until_it_changes(
+    library: Library, watched: Path, catalog: Catalog, start_watcher, copy_photo
+) -> None:
+    bad = copy_photo(watched / "WB-750_front.jpg", "corrupt/pillow_truncated_jpeg.jpg")
+    old = time.time() - 60
+    os.utime(bad, (old, old))
+    watcher, _ = start_watcher()
+    first = _problem_rows(library)[str(bad)]
+    watcher.stop()
+
+    watcher, events = start_watcher()
+    assert _problem_rows(library)[str(bad)] == first  # not read again: same reason, same time
+    assert events.of("ingested") == []
+    assert [e.path for e in events.of("unchanged")] == [str(bad)]
+    assert "1 problem" in events.of("scan")[-1].message
+    watcher.stop()
+
+    copy_photo(bad)  # fixed: a good photo under the same name
+    older = time.time() - 30
+    os.utime(bad, (older, older))
+    start_watcher()
+    assert catalog.version_of(bad) is not None
+    assert catalog.problems() == {}

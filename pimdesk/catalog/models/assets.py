@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -135,6 +136,10 @@ class IngestProblem(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The file as it was when it failed (a problem in its bytes): a reconciliation skips it
+    # while both are unchanged. NULL when the problem was not in the bytes (permissions...).
+    size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    mtime: Mapped[float | None] = mapped_column(nullable=True)
 
 
 class FilenameRule(Base):
