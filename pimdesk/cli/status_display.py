@@ -74,7 +74,13 @@ def _channel_line(row: dict[str, Any]) -> str:
     if isinstance(last, dict) and last.get("at"):
         result = f" {last['result']}" if last.get("result") else ""
         parts.append(f"last run {_when(last['at'])}{result}")
-    if row.get("problem"):
+    if row.get("problem") == "no exporter" and not row.get("exporter"):
+        # a catalog scope (completeness, scoped values) that nothing publishes yet: normal
+        parts.append(
+            f"not published anywhere (to publish it: pimdesk channels set {row.get('channel')} "
+            "exporter=NAME output=FOLDER)"
+        )
+    elif row.get("problem"):
         parts.append(f"problem: {row['problem']}")
     extra = set(row) - {
         "channel",

@@ -108,7 +108,10 @@ def test_status_text_prints_sections_as_readable_lines(library: Library, tmp_pat
     watch = [x for x in lines if x.startswith("watch ")]
     assert len(watch) == 1 and watch[0].startswith(f"watch     {folder}")
     assert ": idle, last scan " in watch[0]
-    assert "publish   ecommerce (no exporter): problem: no exporter" in lines
+    assert (
+        "publish   ecommerce (no exporter): not published anywhere (to publish it: "
+        "pimdesk channels set ecommerce exporter=NAME output=FOLDER)"
+    ) in lines
     # no raw dumps: no None, no empty lists, no key=value or dict reprs
     for junk in ("None", "[]", "=", "{", "last_scan_at", "plugin_problems"):
         assert junk not in text.output, junk
