@@ -190,6 +190,7 @@ def prepare(
                 list(built.values()),
                 attribute_types=attribute_types,
                 family_requirements=_family_requirements(session, setup.code),
+                session=session,
             )
         published = dict(candidates.published)
         if not full:

@@ -52,7 +52,7 @@ BATCH = 500
 OTHER_ROLE_PROFILE = {"amazon_main": "amazon_other"}
 
 # Channel settings that publishing itself understands, whatever the exporter.
-COMMON_SETTINGS = ("auto_publish", "rendition_profile", "image_name_template")
+COMMON_SETTINGS = ("auto_publish", "rendition_profile", "image_name_template", "upscale_small")
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ class ChannelSetup:
         if self.profile is None:
             return None
         if role != "main" and self.profile.name in OTHER_ROLE_PROFILE:
-            return get_profile(OTHER_ROLE_PROFILE[self.profile.name])
+            other = get_profile(OTHER_ROLE_PROFILE[self.profile.name])
+            return other.replace(upscale_to_min=True) if self.profile.upscale_to_min else other
         return self.profile
 
     @property
@@ -112,6 +113,8 @@ def setup_from_channel(channel: Channel, registry: ExporterRegistry) -> ChannelS
     settings = dict(channel.settings or {})
     profile_name = settings.get("rendition_profile") or cls.rendition_profile
     profile = get_profile(str(profile_name)) if profile_name else None
+    if profile is not None and as_bool(settings.get("upscale_small", False)):
+        profile = profile.replace(upscale_to_min=True)  # small photos enlarged to the minimum
     template = str(settings.get("image_name_template") or "") or (
         profile.filename_template if profile else DEFAULT_TEMPLATE
     )

@@ -9,11 +9,15 @@ profiles that whiten (Amazon MAIN) a border of pure white. The exporter's own
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import PurePath
 from typing import Any
 
 from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pimdesk.catalog.gtin import is_valid_gtin
+from pimdesk.catalog.models import AssetVersion
 from pimdesk.channels.api import Exporter, Issue, Listing
 from pimdesk.channels.listings import BuiltListing, ChannelSetup
 
@@ -31,9 +35,14 @@ def validate_built(
     *,
     attribute_types: Mapping[str, str],
     family_requirements: Mapping[str, tuple[list[str], list[str]]],
+    session: Session | None = None,
 ) -> None:
-    """Add the blocking issues of each listing to ``built[i].issues`` (in place)."""
+    """Add the blocking issues of each listing to ``built[i].issues`` (in place).
+
+    With ``session``, an image under the channel's minimum is named by the user's own file
+    and its pixel size (read for those images only)."""
     specs = {spec.name: spec for spec in setup.exporter_cls.fields_spec}
+    central: dict[int, set[str]] = {id(item): set() for item in built}  # image checks made
     for item in built:
         listing = item.listing
         issues = item.issues
@@ -78,14 +87,26 @@ def validate_built(
                 int(exporter.min_image_size or 0), role_profile.min_long_side if role_profile else 0
             )
             if minimum and longest < minimum:
-                issues.append(
-                    Issue(
-                        listing.sku,
-                        "images",
-                        f"{image.role} image {image.position} is {image.width}x{image.height} px, "
-                        f"the channel needs at least {minimum} px on the longest side",
+                original = _original(session, image.version_id)
+                if original is not None:
+                    name, width, height = original
+                    what = (
+                        f"({name}, {width}x{height} px) comes out at "
+                        f"{image.width}x{image.height} px"
                     )
+                else:
+                    what = f"({image.filename}) is {image.width}x{image.height} px"
+                message = (
+                    f"{image.role} image {image.position} {what}, the channel needs at least "
+                    f"{minimum} px on the longest side"
                 )
+                if role_profile is not None and not role_profile.upscale_to_min:
+                    message += (
+                        f"; to enlarge small photos to {role_profile.min_long_side or minimum} px "
+                        f"instead: pimdesk channels set {setup.code} upscale_small=true"
+                    )
+                issues.append(Issue(listing.sku, "images", message))
+                central[id(item)].add("size")
             profile = setup.profile_for(image.role)
             if (
                 profile is not None
@@ -96,9 +117,11 @@ def validate_built(
                     Issue(
                         listing.sku,
                         "images",
-                        f"{image.role} image {image.position} is not on a pure white background",
+                        f"{image.role} image {image.position} ({image.filename}) is not on a "
+                        "pure white background",
                     )
                 )
+                central[id(item)].add("white")
         if exporter.max_images is not None and len(listing.images) > exporter.max_images:
             issues.append(
                 Issue(
@@ -116,8 +139,35 @@ def validate_built(
     except Exception as exc:  # a plugin's validate must not take publishing down
         extra = [Issue(item.sku, "exporter", f"validation failed: {exc}") for item in built]
     for issue in extra:
-        if issue.sku in by_sku:
-            by_sku[issue.sku].issues.append(issue)
+        item = by_sku.get(issue.sku)
+        if item is not None and not _said_already(issue, central[id(item)]):
+            item.issues.append(issue)
+
+
+# An exporter that checks an image size or a white background itself (Amazon's MAIN) would
+# repeat what the checks above already said about the same image: one message is enough.
+_SAME_CONCERN = {"size": ("longest side",), "white": ("white",)}
+
+
+def _said_already(issue: Issue, concerns: set[str]) -> bool:
+    if not issue.blocking or "image" not in issue.field.lower():
+        return False
+    text = issue.message.lower()
+    return any(word in text for concern in concerns for word in _SAME_CONCERN.get(concern, ()))
+
+
+def _original(session: Session | None, version_id: int) -> tuple[str, int, int] | None:
+    """The original's file name and pixel size, when a session can say."""
+    if session is None:
+        return None
+    row = session.execute(
+        select(AssetVersion.source_path, AssetVersion.width, AssetVersion.height).where(
+            AssetVersion.id == version_id
+        )
+    ).first()
+    if row is None or not row.width or not row.height:
+        return None
+    return PurePath(row.source_path or "").name or "the original", row.width, row.height
 
 
 def _white_border(path: Any) -> bool:

@@ -193,10 +193,7 @@ def publish(
         if as_json:
             print_json({"runs": [asdict(r) for r in runs]})
         else:
-            echo_table(
-                [asdict(r) for r in runs],
-                ["id", "started_at", "mode", "result", "published", "withdrawn", "blocked"],
-            )
+            _history_lines(runs)
         return
     bar: Any = None
 
@@ -235,6 +232,34 @@ def publish(
             click.echo(f"error: {error}", err=True)
     if report.result == "failed":
         raise click.exceptions.Exit(1)
+
+
+def _history_lines(runs: list[publishing.RunInfo]) -> None:
+    """One line per run (newest first) saying what it did, with the SKUs it published,
+    withdrew and left out; a run that had nothing to write says so."""
+    if not runs:
+        click.echo("no publish runs yet")
+        return
+    for run in runs:
+        when = run.started_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        if run.result == "nothing":
+            what = "nothing to publish"
+        else:
+            what = (
+                f"{run.result}: {run.published} published, {run.withdrawn} withdrawn, "
+                f"{run.blocked} blocked"
+            )
+        click.echo(f"#{run.id} {when} {run.mode}: {what}")
+        for label, skus in (
+            ("published", run.products),
+            ("withdrawn", run.withdrawn_skus),
+            ("blocked", run.blocked_skus),
+        ):
+            if skus:
+                more = f" (+{len(skus) - 10} more)" if len(skus) > 10 else ""
+                click.echo(f"    {label}: {', '.join(skus[:10])}{more}")
+        for error in run.errors:
+            click.echo(f"    error: {error}")
 
 
 def register(cli: click.Group) -> None:

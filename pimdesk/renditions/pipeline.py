@@ -174,7 +174,7 @@ def _size(image: Image.Image, profile: RenditionProfile) -> Image.Image:
     inner_h = box_h * (1 - 2 * profile.margin) if profile.fit == "pad" else box_h
     scale = min(inner_w / w, inner_h / h)
     if not profile.upscale:
-        scale = min(scale, 1.0)
+        scale = min(scale, _largest_enlargement(profile, w, h, scale))
     new_size = (max(1, round(w * scale)), max(1, round(h * scale)))
     image = _resize(image, new_size)
     if profile.fit == "fit":
@@ -187,6 +187,19 @@ def _size(image: Image.Image, profile: RenditionProfile) -> Image.Image:
     canvas = Image.new("RGB", canvas_size, profile.background)
     canvas.paste(image, ((canvas_size[0] - new_size[0]) // 2, (canvas_size[1] - new_size[1]) // 2))
     return canvas
+
+
+def _largest_enlargement(profile: RenditionProfile, w: int, h: int, full: float) -> float:
+    """1.0 (never enlarge), or with ``upscale_to_min`` the factor that brings the rendition's
+    longest side to ``min_long_side`` (for ``pad`` the canvas, which grows with the image)."""
+    if not (profile.upscale_to_min and profile.min_long_side):
+        return 1.0
+    target = profile.min_long_side + 0.5  # rounding never lands one pixel short
+    if profile.fit == "pad":
+        needed = target / max(profile.width, profile.height) * full
+    else:
+        needed = target / max(w, h)
+    return max(1.0, needed)
 
 
 def _resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:

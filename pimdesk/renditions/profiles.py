@@ -60,6 +60,9 @@ class RenditionProfile:
     trim_tolerance: int = 8
     margin: float = 0.0  # fraction of the canvas kept free around the image (pad only)
     min_long_side: int = 0  # the channel minimum; validation reports smaller renditions
+    # enlarge an image whose rendition would be under min_long_side up to it (never beyond;
+    # a channel's ``upscale_small`` setting turns it on). Off: nothing is ever enlarged.
+    upscale_to_min: bool = False
     filename_template: str = DEFAULT_TEMPLATE
     label: str = ""
 
@@ -89,8 +92,10 @@ class RenditionProfile:
     def render_settings(self) -> dict[str, Any]:
         """Every field that affects the output file's content (what the hash covers)."""
         data = dataclasses.asdict(self)
-        for key in ("name", "filename_template", "label", "min_long_side"):
+        for key in ("name", "filename_template", "label", "min_long_side", "upscale_to_min"):
             data.pop(key)
+        if self.upscale_to_min:  # only then do they change the bytes (hashes stay otherwise)
+            data["upscale_to_min"] = self.min_long_side
         data["background"] = list(self.background)
         data["pipeline"] = PIPELINE_VERSION
         return data

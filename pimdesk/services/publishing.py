@@ -169,6 +169,8 @@ class RunInfo:
     versions: list[int]
     errors: list[str]
     notes: list[str] = field(default_factory=list)
+    withdrawn_skus: list[str] = field(default_factory=list)  # taken off the channel
+    blocked_skus: list[str] = field(default_factory=list)  # left out, failing validation
 
 
 # -- channels -----------------------------------------------------------------------------
@@ -183,7 +185,7 @@ def _channel(session: Any, code: str) -> Channel:
 
 def parse_setting(spec: SettingSpec | None, key: str, raw: Any) -> Any:
     """One ``key=value`` from the CLI or a form, checked and typed by the exporter's spec."""
-    if key == "auto_publish":
+    if key in ("auto_publish", "upscale_small"):
         return as_bool(raw)
     if key == "rendition_profile":
         return get_profile(str(raw)).name if raw else None
@@ -518,6 +520,7 @@ def _plan(
             list(built.values()),
             attribute_types=attribute_types,
             family_requirements=_family_requirements(session, setup.code),
+            session=session,
         )
     entries = {**reuse, **built}
     if build != "candidates":
@@ -776,6 +779,7 @@ def _publish(
         if outcome.stale:
             _refresh_revisions(library, setup.id, outcome.stale)
         report.result = "nothing" if not report.blocked else "partial"
+        _record_nothing(library, setup.id, run_mode, report)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -844,6 +848,7 @@ def _publish_pieces(
             if outcome.stale:
                 _refresh_revisions(library, setup.id, outcome.stale)
             report.result = "nothing" if not report.blocked else "partial"
+            _record_nothing(library, setup.id, run_mode, report)
             report.seconds = time.perf_counter() - started
             return report
         if prep.note:
@@ -883,6 +888,38 @@ def _publish_pieces(
     report.seconds = time.perf_counter() - started
     _emit_published(library, code, changed, gone)
     return report
+
+
+NOTHING_TO_PUBLISH = "nothing to publish"
+
+
+def _record_nothing(
+    library: Library, channel_id: int, run_mode: str, report: PublishReport
+) -> None:
+    """A run that had nothing to write still gets its line in the history (result
+    ``nothing``), so a user who clicked Publish sees that it ran. Auto-publish runs that
+    find nothing are not logged: they follow every change in the catalog."""
+    if run_mode == "auto":
+        return
+    now = dt.datetime.now(dt.UTC)
+    with library.session() as s:
+        run = PublishRun(
+            channel_id=channel_id,
+            mode=run_mode,
+            result="nothing",
+            started_at=now,
+            finished_at=now,
+            published=0,
+            withdrawn=0,
+            blocked=len(report.blocked),
+            details={
+                "notes": [NOTHING_TO_PUBLISH],
+                "blocked": [{"sku": b.sku, "reasons": b.reasons} for b in report.blocked][:1000],
+            },
+        )
+        s.add(run)
+        s.flush()
+        report.run_id = run.id
 
 
 def _refresh_revisions(library: Library, channel_id: int, entries: Sequence[BuiltListing]) -> None:
@@ -1035,6 +1072,12 @@ def publish_history(library: Library, code: str, limit: int = RUN_HISTORY_LIMIT)
                 versions=list((run.details or {}).get("versions", [])),
                 errors=list((run.details or {}).get("errors", [])),
                 notes=list((run.details or {}).get("notes", [])),
+                withdrawn_skus=list((run.details or {}).get("withdrawn", [])),
+                blocked_skus=[
+                    b.get("sku", "")
+                    for b in (run.details or {}).get("blocked", [])
+                    if isinstance(b, dict)
+                ],
             )
             for run in runs
         ]
