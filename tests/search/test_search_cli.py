@@ -82,13 +82,14 @@ def test_status_counts_the_catalog(any_library: Library) -> None:
 
 
 def test_status_cli_json_and_text_with_an_added_section(library: Library) -> None:
-    STATUS_PROVIDERS.append(("assets", lambda _lib: {"assets": 0, "inbox": 0}))
+    added = ("assets", lambda _lib: {"assets": 0, "inbox": 0})
+    STATUS_PROVIDERS.append(added)
     try:
         runner = CliRunner()
         as_json = runner.invoke(cli, ["--library", str(library.root), "status", "--json"])
         text = runner.invoke(cli, ["--library", str(library.root), "status"])
-    finally:
-        STATUS_PROVIDERS.pop()
+    finally:  # by identity: commands imported lazily meanwhile append their own providers
+        STATUS_PROVIDERS.remove(added)
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.output)
     assert data["catalog"]["products"] == 0 and data["assets"] == {"assets": 0, "inbox": 0}
