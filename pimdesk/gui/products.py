@@ -185,7 +185,8 @@ class ProductsScreen(Screen):
         self.table.setIconSize(QSize(_px(48), _px(48)))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(_px(40))
         self.table.clicked.connect(self._clicked)
         self.table.doubleClicked.connect(self._open)
         self.table.activated.connect(self._activated)
@@ -260,7 +261,11 @@ class ProductsScreen(Screen):
 
     def _after_page(self, _count: int) -> None:
         more = "" if self.model.exhausted else "+"
-        self.count_label.setText(f"{self.model.rowCount()}{more} shown")
+        products, models = self.model.counts
+        text = f"{products}{more} product{'' if products == 1 else 's'}"
+        if models:
+            text += f", {models} model{'' if models == 1 else 's'}"
+        self.count_label.setText(text)
         filtered = bool(
             self.filter_text.text().strip()
             or self.family.currentData()
@@ -284,16 +289,20 @@ class ProductsScreen(Screen):
     def _size_columns(self) -> None:
         widths = {
             COL_THUMB: 56,
-            COL_SKU: 150,
-            COL_NAME: 260,
+            COL_SKU: 160,
+            COL_NAME: 220,
             COL_FAMILY: 100,
-            COL_MODEL: 120,
+            COL_MODEL: 110,
             COL_ENABLED: 70,
         }
         for column, width in widths.items():
             self.table.setColumnWidth(column, _px(width))
-        for column in range(COL_ENABLED + 1, self.model.columnCount() - 1):  # channels
-            self.table.setColumnWidth(column, _px(max(84, 9 * len(self.model.headers()[column]))))
+        last = self.model.columnCount() - 1
+        for column in range(COL_ENABLED + 1, last):  # channels
+            self.table.setColumnWidth(column, _px(max(80, 9 * len(self.model.headers()[column]))))
+        self.table.setColumnWidth(last, _px(130))  # "2026-11-24 09:30" whole
+        # the name takes the room left, so the last column is never cut off
+        self.table.horizontalHeader().setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
 
     def affected_by(self, change: Change) -> bool:
         return super().affected_by(change) or bool(change.product_ids)

@@ -143,6 +143,7 @@ class ProductTableModel(QAbstractTableModel):
         self._slots: list[_Slot] = []
         self._starts: list[int] = []  # first top row of each slot
         self._count = 0  # top rows
+        self._model_rows = 0  # of which product models
         self._models: dict[int, tuple[str, int]] = {}  # top row -> (model code, variants)
         self._variants: dict[int, _Variants] = {}  # top row -> its variants (once fetched)
         self._open: list[int] = []  # top rows shown unfolded, ascending
@@ -178,6 +179,11 @@ class ProductTableModel(QAbstractTableModel):
         if column == self.columnCount() - 1:
             return "last_published"
         return None
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        """(products, product models) among the top rows fetched so far."""
+        return self._count - self._model_rows, self._model_rows
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid():
@@ -431,8 +437,9 @@ class ProductTableModel(QAbstractTableModel):
 
     def _index_rows(self, start: int, rows: Sequence[ProductRow]) -> None:
         for offset, item in enumerate(rows):
-            if item.kind == "model":
+            if item.kind == "model" and start + offset not in self._models:
                 self._models[start + offset] = (item.sku, item.variants)
+                self._model_rows += 1
             if item.thumbnail is not None:
                 self._thumb_rows.setdefault(item.thumbnail, set()).add((start + offset, -1))
 

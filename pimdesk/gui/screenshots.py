@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 SIZE = (1440, 900)
 SCHEMES = ("light", "dark")
@@ -131,8 +132,12 @@ def render(out: Path, library_root: Path, schemes: tuple[str, ...] = SCHEMES) ->
         def rules() -> None:
             window.open_rules("IMG_2041.jpg")
 
+        def products_unfolded() -> None:
+            window.show_screen("products")
+            _unfold_first_model(app, window)
+
         steps: list[tuple[str, Callable[[], None]]] = [
-            ("products", lambda: window.show_screen("products")),
+            ("products", products_unfolded),
             ("product-editor", editor),
             ("product-images", editor_images),
             ("assets", lambda: window.show_screen("assets")),
@@ -163,6 +168,27 @@ def render(out: Path, library_root: Path, schemes: tuple[str, ...] = SCHEMES) ->
         window.shutdown()
         library.close()
     return written
+
+
+def _unfold_first_model(app: Any, window: Any) -> None:
+    """Show a product model's variants in the products table (what the table is about)."""
+    screen = window.screens["products"]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not (screen.model.exhausted and screen.model.rowCount()):
+        app.processEvents()
+        time.sleep(0.02)
+    for row in range(screen.model.rowCount()):
+        if screen.model.is_model(row):
+            top, _variant = screen.model.locate(row)
+            if not screen.model.is_expanded(top):
+                screen.model.expand(row)
+            from PySide6.QtWidgets import QAbstractItemView
+
+            screen.table.scrollTo(
+                screen.model.index(max(row - 2, 0), 1),
+                QAbstractItemView.ScrollHint.PositionAtTop,
+            )
+            return
 
 
 def _first_sku_with_image(library: object) -> str:
