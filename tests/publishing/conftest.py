@@ -8,6 +8,9 @@ the built-ins; the end-to-end tests use the built-in ``storefront`` and ``shopif
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -160,6 +163,23 @@ def shop(library: Library, tmp_path: Path) -> Shop:
 def any_shop(any_library: Library, tmp_path: Path) -> Shop:
     registry_for(any_library).add(FeedExporter, source="tests")
     return Shop(any_library, tmp_path)
+
+
+def kill_while_writing(script: str, folder: Path) -> None:
+    """Run ``script`` in a new Python process and SIGKILL it once a temp file of a publish
+    shows up in ``folder`` (the publish is then in the middle of writing)."""
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while not [p for p in folder.iterdir() if "pimdesk-tmp" in p.name]:
+            assert proc.poll() is None, "the publish ended before it could be killed"
+            assert time.monotonic() < deadline, "no temp file appeared"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
 
 
 Factory = Callable[..., Path]

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import signal
-import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -21,7 +18,7 @@ from pimdesk.channels.pieces import store_path
 from pimdesk.channels.registry import registry_for
 from pimdesk.services import assets, products, publishing, reference
 
-from .conftest import Shop
+from .conftest import Shop, kill_while_writing
 
 FEED = "products.csv"
 
@@ -339,18 +336,7 @@ def test_a_publish_killed_while_writing_leaves_feed_and_store_usable(failing_sho
     before = feed(shop)
     products.set_values(shop.library, "MUG-2", {"price-USD": "31.00"})
     script = KILLED.format(tests=str(Path(__file__).parents[1]), root=str(shop.library.root))
-    proc = subprocess.Popen([sys.executable, "-c", script])
-    try:
-        deadline = time.monotonic() + 60
-        while not [p for p in shop.out.iterdir() if "pimdesk-tmp" in p.name]:
-            assert proc.poll() is None, "the publish ended before it could be killed"
-            assert time.monotonic() < deadline, "no temp file appeared"
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    kill_while_writing(script, shop.out)
 
     assert feed(shop) == before
     report = shop.publish("shop")

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
-import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -19,7 +16,7 @@ from pimdesk.channels.registry import registry_for
 from pimdesk.errors import PimdeskError, ValidationError
 from pimdesk.services import products, publishing
 
-from .conftest import FeedExporter, Shop, read_feed
+from .conftest import FeedExporter, Shop, kill_while_writing, read_feed
 
 
 def test_publish_writes_listings_with_rendered_images_and_logs_the_run(any_shop: Shop) -> None:
@@ -250,18 +247,7 @@ def test_killed_publish_then_next_run_completes_without_temp_files(shop: Shop) -
     script = KILLED_PUBLISH.format(
         tests=str(Path(__file__).parents[1]), root=str(shop.library.root)
     )
-    proc = subprocess.Popen([sys.executable, "-c", script])
-    try:
-        deadline = time.monotonic() + 60
-        while not [p for p in shop.out.iterdir() if "pimdesk-tmp" in p.name]:
-            assert proc.poll() is None, "the publish ended before it could be killed"
-            assert time.monotonic() < deadline, "no temp file appeared"
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    kill_while_writing(script, shop.out)
     assert read_feed(shop.out)["items"][0]["title"] == "Product S-1"  # old feed intact
     publishing.set_channel(shop.library, "web", {"stall_mid_write": "false"})
     report = shop.publish()
