@@ -139,11 +139,15 @@ def prepare(
     *,
     mode: str,
     dry_run: bool,
+    rebuild: str | None = None,
 ) -> Prepared:
-    """Build and validate what this publish needs (see the module docstring)."""
+    """Build and validate what this publish needs (see the module docstring). ``rebuild``:
+    a reason to rebuild every piece whatever the store says."""
     assert isinstance(exporter, IncrementalFeed)
     exporter.begin_incremental()
     store, config, problem = _open_store(library, session, setup, exporter)
+    if rebuild is not None:
+        problem = rebuild
     out: OutputFolder | None = None
     if problem is None and mode != "all" and not dry_run:
         try:
@@ -213,6 +217,11 @@ def prepare(
         touched=touched,
         out=out,
     )
+
+
+def discard_store(library: Library, code: str) -> None:
+    """Remove a channel's stored pieces (the next publish rebuilds them)."""
+    PieceStore.discard(store_path(library.root, code))
 
 
 def _output_folder(setup: ChannelSetup, exporter: IncrementalFeed, *, keep: bool) -> OutputFolder:

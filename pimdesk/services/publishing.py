@@ -10,6 +10,7 @@ publish; products that left the channel are withdrawn. Each run is logged in
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 import time
 import weakref
@@ -67,6 +68,11 @@ RUN_HISTORY_LIMIT = 50
 
 class PublishError(PimdeskError):
     """A publish that could not write its output; the previous output is unchanged."""
+
+
+class _PiecesBroken(Exception):
+    """An incremental publish failed inside the stored pieces, not in the catalog or the
+    output folder: the caller rebuilds the whole feed."""
 
 
 # -- plain data returned to the front ends ------------------------------------------------
@@ -754,6 +760,7 @@ def _publish(
     cancel: CancelToken | None,
     run_mode: str,
     persist_cache: bool = True,
+    rebuild_note: str | None = None,
 ) -> PublishReport:
     started = time.perf_counter()
     registry = registry_for(library)
@@ -761,11 +768,43 @@ def _publish(
         setup = load_setup(s, registry, code)
         exporter = setup.exporter()
         if supports_pieces(exporter):
-            prep = incremental.prepare(library, s, setup, exporter, mode=mode, dry_run=dry_run)
+            try:
+                prep = incremental.prepare(
+                    library, s, setup, exporter, mode=mode, dry_run=dry_run, rebuild=rebuild_note
+                )
+            except sqlite3.Error as exc:  # the store's own file, not the catalog
+                incremental.discard_store(library, code)
+                prep = incremental.prepare(
+                    library,
+                    s,
+                    setup,
+                    exporter,
+                    mode=mode,
+                    dry_run=dry_run,
+                    rebuild=f"the pieces store could not be read ({exc})",
+                )
         else:
             plan = _plan(library, s, setup, build="all" if mode == "all" else "live")
     if supports_pieces(exporter):
-        return _publish_pieces(library, prep, mode, dry_run, progress, cancel, run_mode, started)
+        try:
+            return _publish_pieces(
+                library, prep, mode, dry_run, progress, cancel, run_mode, started
+            )
+        except _PiecesBroken as broken:
+            # the stored pieces did not hold together (a bug or a damaged file that still
+            # opened): that run is logged as failed; rebuild everything from the catalog
+            incremental.discard_store(library, code)
+            return _publish(
+                library,
+                code,
+                mode,
+                dry_run,
+                progress,
+                cancel,
+                run_mode,
+                persist_cache,
+                rebuild_note=f"the stored pieces were inconsistent ({broken})",
+            )
     candidates = plan.candidates
     report = PublishReport(channel=code, mode=mode, dry_run=dry_run, result="ok")
     live_entries = [plan.entries[pid] for pid in candidates.live if pid in plan.entries]
@@ -865,7 +904,10 @@ def _publish_pieces(
                 cancel=cancel or CancelToken(),
             )
         except Exception as exc:
-            raise _failed(library, code, run_id, report, feed, exc, started) from exc
+            error = _failed(library, code, run_id, report, feed, exc, started)
+            if prep.full or isinstance(exc, PimdeskError):
+                raise error from exc
+            raise _PiecesBroken(f"{type(exc).__name__}: {exc}") from exc
     finally:
         prep.close()
     report.files = [str(p) for p in written.files]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 import textwrap
 import time
 from pathlib import Path
@@ -344,4 +345,39 @@ def test_a_publish_killed_while_writing_leaves_feed_and_store_usable(failing_sho
     assert last_notes(shop) == []  # the killed run's store transaction never happened
     assert not [p for p in shop.out.rglob("*") if "tmp" in p.name]
     assert {r["Variant SKU"]: r["Variant Price"] for r in rows(shop)}["MUG-2"] == "31.00"
+    same_as_full_rebuild(shop)
+
+
+def _break_store(shop: Shop, table: str) -> None:
+    """Replace one table of the store by one of another shape (the file still opens)."""
+    db = sqlite3.connect(store_path(shop.library.root, "shop"))
+    try:
+        db.executescript(f"DROP TABLE {table}; CREATE TABLE {table} (something_else TEXT);")
+        db.commit()
+    finally:
+        db.close()
+
+
+def test_a_store_that_opens_but_does_not_hold_together_is_rebuilt(shop: Shop) -> None:
+    shopify_shop(shop)
+    shop.product("MUG-1", name="Blue mug")
+    shop.product("MUG-2", name="Red mug")
+    shop.drop_photo("MUG-1_main_1.jpg")
+    shop.publish("shop", mode="all")
+
+    _break_store(shop, "names")  # read while the listings are built
+    products.set_values(shop.library, "MUG-1", {"price-USD": "41.00"})
+    report = shop.publish("shop")
+    assert report.result == "ok" and report.published == ["MUG-1"]
+    assert any("could not be read" in note for note in report.notes)
+    same_as_full_rebuild(shop)
+
+    _break_store(shop, "owned")  # read while the feed is put together
+    products.set_values(shop.library, "MUG-1", {"price-USD": "42.00"})
+    report = shop.publish("shop")
+    assert report.result == "ok" and report.published == ["MUG-1"]
+    assert any("inconsistent" in note for note in report.notes)
+    runs = publishing.publish_history(shop.library, "shop", limit=2)
+    assert [r.result for r in runs] == ["ok", "failed"]  # the broken attempt stays logged
+    assert {r["Variant SKU"]: r["Variant Price"] for r in rows(shop)}["MUG-1"] == "42.00"
     same_as_full_rebuild(shop)
