@@ -206,6 +206,7 @@ class GroupPlan:
     order: str  # position of the group in the feed (groups sorted by it)
     claim: str = ""  # a name to make unique among groups ("" = none)
     images: tuple[PieceImage, ...] = ()
+    shape: int = 0  # what the feed's layout needs for this group (WooCommerce: its axes)
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ class GroupContext:
 
     claim: str
     urls: Mapping[int, str]  # version id -> URL
+    shape: int = 0  # the feed's layout: the largest GroupPlan.shape of the feed
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,9 @@ class IncrementalFeed(ABC):
     so stored pieces of an older version are rebuilt."""
 
     piece_version: ClassVar[str] = "1"
+    # True when pieces depend on the feed's shape (the largest GroupPlan.shape): when that
+    # changes, every piece is rendered again
+    shaped: ClassVar[bool] = False
 
     def begin_incremental(self) -> None:
         """Called once, before validation, when publishing takes the pieces path (an
@@ -253,7 +258,7 @@ class IncrementalFeed(ABC):
     def render_group(self, listings: Sequence[Listing], context: GroupContext) -> Piece:
         """The feed bytes of one group."""
 
-    def feed_head(self) -> bytes:
+    def feed_head(self, shape: int = 0) -> bytes:
         return b""
 
     def feed_tail(self) -> bytes:

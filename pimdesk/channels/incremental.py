@@ -200,6 +200,19 @@ def prepare(
         if not full:
             missing = [pid for pid in built if pid not in published]
             published.update(published_rows_for(session, setup.id, missing))
+        if not full and exporter.shaped:
+            was, now = _shape_change(store, exporter, built, old_group)
+            if was != now:  # every piece is laid out for the feed's shape: render them all
+                store.close()
+                return prepare(
+                    library,
+                    session,
+                    setup,
+                    exporter,
+                    mode=mode,
+                    dry_run=dry_run,
+                    rebuild=f"the feed's layout changed (shape {was} -> {now})",
+                )
     except BaseException:
         store.close()
         raise
@@ -217,6 +230,23 @@ def prepare(
         touched=touched,
         out=out,
     )
+
+
+def _shape_change(
+    store: PieceStore,
+    exporter: Any,
+    built: dict[int, BuiltListing],
+    old_group: dict[int, str],
+) -> tuple[int, int]:
+    """The feed's shape as stored, and as it will be after this publish."""
+    groups: dict[str, list[BuiltListing]] = {}
+    for entry in sorted(built.values(), key=lambda e: e.sku):
+        if not entry.blocked:
+            groups.setdefault(exporter.group_key(entry.listing), []).append(entry)
+    affected = set(old_group.values()) | set(groups)
+    shapes = [exporter.plan_group([e.listing for e in g]).shape for g in groups.values()]
+    was = int(store.meta().get("feed_shape", "0") or 0)
+    return was, max([store.max_shape(affected), *shapes])
 
 
 def discard_store(library: Library, code: str) -> None:
@@ -295,10 +325,15 @@ def write(
                     plan.claim,
                     [e.product_id for e in members],
                     [(i.version_id, i.filename, str(i.file)) for i in plan.images],
+                    plan.shape,
                 )
             )
         store.remove_groups(gone_groups)
         store.put_groups(structure)
+        if prep.full:
+            shape = max((plan.shape for plan in plans.values()), default=0)
+        else:  # prepare() rebuilt everything if the shape was going to change
+            shape = int(store.meta().get("feed_shape", "0") or 0)
         # 2. unique claims, in feed order, among the groups that can compete for them
         if prep.full:
             claims = store.resolve_all_claims()
@@ -326,7 +361,7 @@ def write(
             plan = plans[key]
             claim = final.get(key, "")
             urls = {i.version_id: owned[i.version_id][2] for i in plan.images}
-            piece = exporter.render_group(listings[key], GroupContext(claim, urls))
+            piece = exporter.render_group(listings[key], GroupContext(claim, urls, shape))
             rendered.append((key, piece.data))
             by_sku = {listing.sku: listing.product_id for listing in listings[key]}
             for sku, remote in piece.remote_ids.items():
@@ -342,7 +377,7 @@ def write(
         def assemble(handle: IO[bytes]) -> None:
             digest = hashlib.sha256()
             size = 0
-            for block in _chunks(exporter.feed_head(), store, exporter.feed_tail()):
+            for block in _chunks(exporter.feed_head(shape), store, exporter.feed_tail()):
                 digest.update(block)
                 size += len(block)
                 handle.write(block)
@@ -362,6 +397,7 @@ def write(
                 "feed_sha256": meta["sha256"],
                 "feed_size": size,
                 "feed_mtime_ns": mtime_ns,
+                "feed_shape": shape,
                 "run_id": run_id,
             }
         )

@@ -35,7 +35,7 @@ from typing import Any
 
 from pimdesk.renditions import naming
 
-FORMAT = "2"
+FORMAT = "3"
 _CHUNK = 500
 
 _SCHEMA = """
@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS groups (
     ord TEXT NOT NULL,
     base TEXT NOT NULL,
     claim TEXT NOT NULL DEFAULT '',
+    shape INTEGER NOT NULL DEFAULT 0,
     piece BLOB
 );
 CREATE INDEX IF NOT EXISTS groups_ord ON groups (ord);
@@ -255,14 +256,15 @@ class PieceStore:
 
     def put_groups(
         self,
-        groups: Sequence[tuple[str, str, str, Sequence[int], Sequence[tuple[int, str, str]]]],
+        groups: Sequence[tuple[str, str, str, Sequence[int], Sequence[tuple[int, str, str]], int]],
     ) -> None:
         """Groups' structure (their pieces come later): (key, position, claim asked for,
-        member product ids, images as (version id, wanted file name, source path))."""
+        member product ids, images as (version id, wanted file name, source path), shape)."""
         self.db.executemany(
-            "INSERT INTO groups (key, ord, base) VALUES (?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET ord = excluded.ord, base = excluded.base",
-            [(key, order, base) for key, order, base, _, _ in groups],
+            "INSERT INTO groups (key, ord, base, shape) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET ord = excluded.ord, base = excluded.base, "
+            "shape = excluded.shape",
+            [(g[0], g[1], g[2], g[5]) for g in groups],
         )
         keys = [(g[0],) for g in groups]
         self.db.executemany("DELETE FROM members WHERE group_key = ?", keys)
@@ -275,9 +277,9 @@ class PieceStore:
             "INSERT INTO images (group_key, version_id, ord, pos, filename, source) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (key, vid, order, pos, name, src)
-                for key, order, _, _, images in groups
-                for pos, (vid, name, src) in enumerate(images)
+                (g[0], vid, g[1], pos, name, src)
+                for g in groups
+                for pos, (vid, name, src) in enumerate(g[4])
             ],
         )
 
@@ -290,6 +292,20 @@ class PieceStore:
     def claims(self, keys: Iterable[str]) -> dict[str, str]:
         sql = "SELECT key, claim FROM groups WHERE key IN ({marks})"
         return dict(self._in(sql, keys))
+
+    def max_shape(self, excluding: Iterable[str] = ()) -> int:
+        """The largest shape among stored groups, leaving ``excluding`` out."""
+        left_out = list(excluding)
+        if len(left_out) > _CHUNK:  # rare: many groups changed; read them all
+            skip = set(left_out)
+            rows = self.db.execute("SELECT key, shape FROM groups WHERE shape > 0")
+            return max((int(v) for k, v in rows if k not in skip), default=0)
+        marks = ",".join("?" * len(left_out))
+        row = self.db.execute(
+            f"SELECT max(shape) FROM groups WHERE key NOT IN ({marks})",
+            left_out,
+        ).fetchone()
+        return int(row[0] or 0)
 
     def count_members(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM members").fetchone()[0])

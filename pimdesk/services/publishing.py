@@ -905,7 +905,9 @@ def _publish_pieces(
             )
         except Exception as exc:
             error = _failed(library, code, run_id, report, feed, exc, started)
-            if prep.full or isinstance(exc, PimdeskError):
+            # the store's own SQLite errors, or a lookup in it that found nothing: rebuild;
+            # anything else (the output folder, the disk, an exporter's bug) is a failure
+            if prep.full or not isinstance(exc, sqlite3.Error | LookupError):
                 raise error from exc
             raise _PiecesBroken(f"{type(exc).__name__}: {exc}") from exc
     finally:

@@ -381,3 +381,43 @@ def test_a_store_that_opens_but_does_not_hold_together_is_rebuilt(shop: Shop) ->
     assert [r.result for r in runs] == ["ok", "failed"]  # the broken attempt stays logged
     assert {r["Variant SKU"]: r["Variant Price"] for r in rows(shop)}["MUG-1"] == "42.00"
     same_as_full_rebuild(shop)
+
+
+def woo_rows(shop: Shop) -> list[list[str]]:
+    data = (shop.out / FEED).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data[3:].decode("utf-8"))))
+
+
+def test_woocommerce_publishes_incrementally_and_relays_out_when_axes_change(
+    any_shop: Shop,
+) -> None:
+    shop = any_shop
+    shop.add_channel("shop", exporter="woocommerce_csv", base_url="https://cdn.example.com/")
+    shop.product("MUG-1", name="Blue mug")
+    tees(shop)
+    shop.drop_photo("MUG-1_main_1.jpg")
+    shop.publish("shop", mode="all")
+    header = woo_rows(shop)[0]
+    assert header[-5:] == [
+        f"Attribute 1 {p}" for p in ("name", "value(s)", "visible", "global", "default")
+    ]
+
+    products.set_values(shop.library, "TEE-BLK", {"price-USD": "16.00"})
+    report = shop.publish("shop")
+    assert report.published == ["TEE-BLK"] and last_notes(shop) == []
+    prices = {r[2]: r[26] for r in woo_rows(shop)[1:]}
+    assert prices["TEE-BLK"] == "16.00" and prices["MUG-1"] == "19.90"
+    same_as_full_rebuild(shop)
+
+    # the only variable product goes: no Attribute columns any more, every row laid out again
+    products.set_enabled(shop.library, "TEE-BLK", False)
+    products.set_enabled(shop.library, "TEE-WHT", False)
+    report = shop.publish("shop")
+    assert report.withdrawn == ["TEE-BLK", "TEE-WHT"]
+    assert any("layout changed" in note for note in last_notes(shop))
+    rows_now = woo_rows(shop)
+    assert not any(h.startswith("Attribute") for h in rows_now[0])
+    assert [r[2] for r in rows_now[1:]] == ["MUG-1"]
+    assert all(len(r) == len(rows_now[0]) for r in rows_now)
+    same_as_full_rebuild(shop)

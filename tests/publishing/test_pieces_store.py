@@ -33,7 +33,7 @@ def test_partial_reassignment_equals_a_full_pass(tmp_path: Path) -> None:
     groups: dict[str, tuple[str, str]] = {}  # key -> (ord, base)
     for n in range(40):
         groups[f"g{n}"] = (f"{rng.randrange(1000):04d}-{n}", rng.choice(BASES))
-    rows = [(k, o, b, [], []) for k, (o, b) in groups.items()]
+    rows = [(k, o, b, [], [], 0) for k, (o, b) in groups.items()]
     incremental.put_groups(rows)
     incremental.resolve_all_claims()
     for step in range(150):
@@ -53,11 +53,11 @@ def test_partial_reassignment_equals_a_full_pass(tmp_path: Path) -> None:
                 order = f"{rng.randrange(1000):04d}-{step}"
             base = rng.choice(BASES) if action != "move" else groups[key][1]
             groups[key] = (order, base)
-            incremental.put_groups([(key, order, base, [], [])])
+            incremental.put_groups([(key, order, base, [], [], 0)])
             seeds = [key]
         incremental.reassign_claims(seeds, freed)
         full.reset()
-        full.put_groups([(k, o, b, [], []) for k, (o, b) in groups.items()])
+        full.put_groups([(k, o, b, [], [], 0) for k, (o, b) in groups.items()])
         full.resolve_all_claims()
         assert claims(incremental) == claims(full), f"step {step}: {action} {key}"
     given = list(claims(incremental).values())

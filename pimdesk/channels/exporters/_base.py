@@ -24,7 +24,7 @@ from pimdesk.channels.api import (
     Progress,
     PublishResult,
 )
-from pimdesk.channels.exporters._common import field, sources
+from pimdesk.channels.exporters._common import ProductGroup, field, group_key, sources
 from pimdesk.channels.output import (
     OutputError,
     OutputFolder,
@@ -98,6 +98,20 @@ class FileExporter(Exporter):
         """Publishing goes through the pieces path (see ``api.IncrementalFeed``): listings
         are built fresh for the few groups that changed, so the memo would only hold them."""
         self._memo = NoMemo()
+
+    def product_group(self, listings: Sequence[Listing]) -> ProductGroup:
+        """The group of ``listings``; the pieces path asks for a group's plan, then renders
+        it: the gallery is worked out once."""
+        cache: dict[int, ProductGroup] = self.__dict__.setdefault("_groups", {})
+        group = cache.get(id(listings[0]))
+        if group is None or group.variants != list(listings):
+            group = ProductGroup(group_key(listings[0]), list(listings))
+            cache[id(listings[0])] = group
+        return group
+
+    def base_url_for(self, root: Path) -> str:
+        """Image URL prefix for the pieces path (``IncrementalFeed``)."""
+        return check_base_url(self.settings.get("base_url")) or root.resolve().as_uri() + "/"
 
     def _get(self, listing: Listing, name: str) -> Any:
         """The channel field ``name`` of ``listing`` (see :func:`_common.field`)."""

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from pathlib import Path
 
 from pimdesk.channels.api import (
     CancelToken,
@@ -57,7 +56,7 @@ from pimdesk.channels.exporters._common import (
     text_list,
     truncate,
 )
-from pimdesk.channels.output import check_base_url, csv_bytes, csv_rows_bytes, url_for
+from pimdesk.channels.output import csv_bytes, csv_rows_bytes, url_for
 from pimdesk.channels.pieces import unique_claim
 
 LEGACY_HEADER: tuple[str, ...] = (
@@ -464,18 +463,8 @@ class ShopifyCsvExporter(FileExporter, IncrementalFeed):
     def group_key(self, listing: Listing) -> str:
         return group_key(listing)
 
-    def _group(self, listings: Sequence[Listing]) -> ProductGroup:
-        """The group of ``listings``; publishing asks for its plan, then renders it: the
-        gallery is worked out once."""
-        cache: dict[int, ProductGroup] = self.__dict__.setdefault("_groups", {})
-        group = cache.get(id(listings[0]))
-        if group is None or group.variants != list(listings):
-            group = ProductGroup(group_key(listings[0]), list(listings))
-            cache[id(listings[0])] = group
-        return group
-
     def plan_group(self, listings: Sequence[Listing]) -> GroupPlan:
-        group = self._group(listings)
+        group = self.product_group(listings)
         return GroupPlan(
             key=group.key,
             order=group.first.sku,
@@ -484,18 +473,15 @@ class ShopifyCsvExporter(FileExporter, IncrementalFeed):
         )
 
     def render_group(self, listings: Sequence[Listing], context: GroupContext) -> Piece:
-        group = self._group(listings)
+        group = self.product_group(listings)
         key_to_col = self._key_to_col()
         rows = self._group_rows(group, context.claim, context.urls, key_to_col)
         sku_col = key_to_col["sku"]
         remote = {row[sku_col]: context.claim for row in rows if row[sku_col]}
         return Piece(csv_rows_bytes(rows, len(self.header)), remote)
 
-    def feed_head(self) -> bytes:
+    def feed_head(self, shape: int = 0) -> bytes:
         return csv_bytes(self.header, [])
-
-    def base_url_for(self, root: Path) -> str:
-        return check_base_url(self.settings.get("base_url")) or root.resolve().as_uri() + "/"
 
     def feed_warnings(self, size: int) -> list[str]:
         return self._size_warnings(self.feed_name(), size)

@@ -19,14 +19,19 @@ imports unchanged. Numbers (``-1``, ``24.00``) are never prefixed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from pimdesk.channels.api import (
     CancelToken,
     FieldSpec,
+    GroupContext,
+    GroupPlan,
+    IncrementalFeed,
     Issue,
     Listing,
+    Piece,
+    PieceImage,
     Progress,
     PublishResult,
     SettingSpec,
@@ -39,6 +44,7 @@ from pimdesk.channels.exporters._common import (
     axis_label,
     decimal_text,
     grams,
+    group_key,
     group_listings,
     gtin_digits,
     integer,
@@ -49,7 +55,13 @@ from pimdesk.channels.exporters._common import (
     text_list,
     variant_title,
 )
-from pimdesk.channels.output import OutputFolder, csv_bytes, url_for, woocommerce_cell
+from pimdesk.channels.output import (
+    OutputFolder,
+    csv_bytes,
+    csv_rows_bytes,
+    url_for,
+    woocommerce_cell,
+)
 from pimdesk.errors import ValidationError
 
 GTIN_HEADER = "GTIN, UPC, EAN, or ISBN"
@@ -97,7 +109,7 @@ FIELDS: tuple[FieldSpec, ...] = (
 )
 
 
-class WooCommerceCsvExporter(FileExporter):
+class WooCommerceCsvExporter(FileExporter, IncrementalFeed):
     """WooCommerce product CSV; see the module docstring."""
 
     name = "woocommerce_csv"
@@ -218,13 +230,25 @@ class WooCommerceCsvExporter(FileExporter):
             "Regular price": regular,
         }
 
+    def _header(self, width: int) -> tuple[str, ...]:
+        """The columns for a feed whose largest variable product has ``width`` axes."""
+        dimension = str(self.settings.get("dimension_unit") or "cm")
+        return base_columns(self.weight_unit, dimension) + attribute_columns(width)
+
     def rows(
-        self, groups: Sequence[ProductGroup], urls: dict[int, str]
+        self, groups: Sequence[ProductGroup], urls: Mapping[int, str]
     ) -> tuple[tuple[str, ...], list[list[str]]]:
         width = max((len(g.axis_codes) for g in groups if not g.is_simple), default=0)
-        header = base_columns(
-            self.weight_unit, str(self.settings.get("dimension_unit") or "cm")
-        ) + attribute_columns(width)
+        header = self._header(width)
+        rows: list[list[str]] = []
+        for group in groups:
+            rows.extend(self._group_rows(group, header, urls))
+        return header, rows
+
+    def _group_rows(
+        self, group: ProductGroup, header: Sequence[str], urls: Mapping[int, str]
+    ) -> list[list[str]]:
+        """The rows of one group (a simple row, or a variable parent and its variations)."""
         index = {name: i for i, name in enumerate(header)}
         rows: list[list[str]] = []
 
@@ -234,61 +258,91 @@ class WooCommerceCsvExporter(FileExporter):
                 row[index[key]] = value
             rows.append(row)
 
-        for group in groups:
-            first = group.first
-            if group.is_simple:
-                images = [urls[i.version_id] for i in group.images() if i.version_id in urls]
-                emit(
-                    {
-                        "Type": "simple",
-                        "Name": first.title,
-                        **self._common(first),
-                        **self._product_level(first),
-                        **self._sellable(first),
-                        "Images": ", ".join(images),
-                    }
-                )
-                continue
-            parent_sku = first.parent_code or first.sku
-            parent: dict[str, str] = {
-                "Type": "variable",
-                "SKU": parent_sku,
-                "Name": group.title,
-                **self._common(first),
-                **self._product_level(first),
-                "In stock?": "1" if any(self._stock(v)[0] == "1" for v in group.variants) else "0",
-                "Images": ", ".join(
-                    urls[i.version_id] for i in group.images() if i.version_id in urls
-                ),
+        first = group.first
+        if group.is_simple:
+            images = [urls[i.version_id] for i in group.images() if i.version_id in urls]
+            emit(
+                {
+                    "Type": "simple",
+                    "Name": first.title,
+                    **self._common(first),
+                    **self._product_level(first),
+                    **self._sellable(first),
+                    "Images": ", ".join(images),
+                }
+            )
+            return rows
+        parent_sku = first.parent_code or first.sku
+        parent: dict[str, str] = {
+            "Type": "variable",
+            "SKU": parent_sku,
+            "Name": group.title,
+            **self._common(first),
+            **self._product_level(first),
+            "In stock?": "1" if any(self._stock(v)[0] == "1" for v in group.variants) else "0",
+            "Images": ", ".join(urls[i.version_id] for i in group.images() if i.version_id in urls),
+        }
+        for n, code in enumerate(group.axis_codes, start=1):
+            seen: list[str] = []
+            for listing in group.variants:
+                value = listing.axes.get(code, "")
+                if value and value not in seen:
+                    seen.append(value)
+            parent[f"Attribute {n} name"] = axis_label(code)
+            parent[f"Attribute {n} value(s)"] = join_values(seen)
+            parent[f"Attribute {n} visible"] = "1"
+            parent[f"Attribute {n} global"] = "1"
+            parent[f"Attribute {n} default"] = first.axes.get(code, "")
+        emit(parent)
+        for listing in group.variants:
+            own = main_image(listing)
+            variation: dict[str, str] = {
+                "Type": "variation",
+                "Name": variant_title(listing),
+                **self._common(listing),
+                **self._sellable(listing),
+                "Images": urls.get(own.version_id, "") if own is not None else "",
+                "Parent": parent_sku,
             }
             for n, code in enumerate(group.axis_codes, start=1):
-                seen: list[str] = []
-                for listing in group.variants:
-                    value = listing.axes.get(code, "")
-                    if value and value not in seen:
-                        seen.append(value)
-                parent[f"Attribute {n} name"] = axis_label(code)
-                parent[f"Attribute {n} value(s)"] = join_values(seen)
-                parent[f"Attribute {n} visible"] = "1"
-                parent[f"Attribute {n} global"] = "1"
-                parent[f"Attribute {n} default"] = first.axes.get(code, "")
-            emit(parent)
-            for listing in group.variants:
-                own = main_image(listing)
-                variation: dict[str, str] = {
-                    "Type": "variation",
-                    "Name": variant_title(listing),
-                    **self._common(listing),
-                    **self._sellable(listing),
-                    "Images": urls.get(own.version_id, "") if own is not None else "",
-                    "Parent": parent_sku,
-                }
-                for n, code in enumerate(group.axis_codes, start=1):
-                    variation[f"Attribute {n} name"] = axis_label(code)
-                    variation[f"Attribute {n} value(s)"] = join_values([listing.axes.get(code, "")])
-                    variation[f"Attribute {n} global"] = "1"
-                emit(variation)
-        return header, rows
+                variation[f"Attribute {n} name"] = axis_label(code)
+                variation[f"Attribute {n} value(s)"] = join_values([listing.axes.get(code, "")])
+                variation[f"Attribute {n} global"] = "1"
+            emit(variation)
+        return rows
+
+    def _bom(self) -> bool:
+        bom = self.settings.get("bom", True)
+        return bom if isinstance(bom, bool) else str(bom).strip().lower() in ("1", "true", "yes")
+
+    # -- incremental feed (IncrementalFeed) ------------------------------------------
+
+    shaped = True  # the Attribute N columns follow the product with the most axes
+
+    def feed_name(self) -> str:
+        return str(self.settings.get("file_name") or "products.csv")
+
+    def group_key(self, listing: Listing) -> str:
+        return group_key(listing)
+
+    def plan_group(self, listings: Sequence[Listing]) -> GroupPlan:
+        group = self.product_group(listings)
+        return GroupPlan(
+            key=group.key,
+            order=group.first.sku,
+            images=tuple(PieceImage(i.version_id, i.filename, i.file) for i in group.images()),
+            shape=0 if group.is_simple else len(group.axis_codes),
+        )
+
+    def render_group(self, listings: Sequence[Listing], context: GroupContext) -> Piece:
+        group = self.product_group(listings)
+        header = self._header(context.shape)
+        rows = self._group_rows(group, header, context.urls)
+        data = csv_rows_bytes(rows, len(header), escape=woocommerce_cell)
+        return Piece(data, {listing.sku: listing.sku for listing in group.variants})
+
+    def feed_head(self, shape: int = 0) -> bytes:
+        return csv_bytes(self._header(shape), [], bom=self._bom())
 
     # -- publish ---------------------------------------------------------------------
 
@@ -316,9 +370,7 @@ class WooCommerceCsvExporter(FileExporter):
                 result.remote_ids[listing.sku] = listing.sku
             self.report(progress, done, len(groups))
         header, rows = self.rows(groups, urls)
-        bom = self.settings.get("bom", True)
-        bom = bom if isinstance(bom, bool) else str(bom).strip().lower() in ("1", "true", "yes")
-        data = csv_bytes(header, rows, bom=bom, escape=woocommerce_cell)
+        data = csv_bytes(header, rows, bom=self._bom(), escape=woocommerce_cell)
         out.add_document(str(self.settings.get("file_name") or "products.csv"), data)
         result.files = out.commit(cancel)
         return result
