@@ -18,9 +18,11 @@ from typing import Any, TypeVar
 from pimdesk.channels.api import (
     CancelToken,
     Exporter,
+    GroupPlan,
     Issue,
     Listing,
     ListingImage,
+    PieceImage,
     Progress,
     PublishResult,
 )
@@ -108,6 +110,24 @@ class FileExporter(Exporter):
             group = ProductGroup(group_key(listings[0]), list(listings))
             cache[id(listings[0])] = group
         return group
+
+    def feed_name(self) -> str:
+        """The feed's file name (``file_name`` setting) for the pieces path."""
+        return str(self.settings.get("file_name") or "products.csv")
+
+    def group_key(self, listing: Listing) -> str:
+        return group_key(listing)
+
+    @staticmethod
+    def group_plan(group: ProductGroup, *, claim: str = "", shape: int = 0) -> GroupPlan:
+        """A group's plan: first SKU for its position, its gallery as the images."""
+        return GroupPlan(
+            key=group.key,
+            order=group.first.sku,
+            claim=claim,
+            images=tuple(PieceImage(i.version_id, i.filename, i.file) for i in group.images()),
+            shape=shape,
+        )
 
     def base_url_for(self, root: Path) -> str:
         """Image URL prefix for the pieces path (``IncrementalFeed``)."""

@@ -31,7 +31,6 @@ from pimdesk.channels.api import (
     Issue,
     Listing,
     Piece,
-    PieceImage,
     Progress,
     PublishResult,
     SettingSpec,
@@ -45,7 +44,6 @@ from pimdesk.channels.exporters._common import (
     decimal_text,
     formula_issues,
     grams,
-    group_key,
     group_listings,
     integer,
     main_image,
@@ -457,20 +455,9 @@ class ShopifyCsvExporter(FileExporter, IncrementalFeed):
 
     # -- incremental feed (IncrementalFeed) ------------------------------------------
 
-    def feed_name(self) -> str:
-        return str(self.settings.get("file_name") or "products.csv")
-
-    def group_key(self, listing: Listing) -> str:
-        return group_key(listing)
-
     def plan_group(self, listings: Sequence[Listing]) -> GroupPlan:
         group = self.product_group(listings)
-        return GroupPlan(
-            key=group.key,
-            order=group.first.sku,
-            claim=self._handle_base(group),
-            images=tuple(PieceImage(i.version_id, i.filename, i.file) for i in group.images()),
-        )
+        return self.group_plan(group, claim=self._handle_base(group))
 
     def render_group(self, listings: Sequence[Listing], context: GroupContext) -> Piece:
         group = self.product_group(listings)

@@ -31,7 +31,6 @@ from pimdesk.channels.api import (
     Issue,
     Listing,
     Piece,
-    PieceImage,
     Progress,
     PublishResult,
     SettingSpec,
@@ -44,7 +43,6 @@ from pimdesk.channels.exporters._common import (
     axis_label,
     decimal_text,
     grams,
-    group_key,
     group_listings,
     gtin_digits,
     integer,
@@ -319,20 +317,9 @@ class WooCommerceCsvExporter(FileExporter, IncrementalFeed):
 
     shaped = True  # the Attribute N columns follow the product with the most axes
 
-    def feed_name(self) -> str:
-        return str(self.settings.get("file_name") or "products.csv")
-
-    def group_key(self, listing: Listing) -> str:
-        return group_key(listing)
-
     def plan_group(self, listings: Sequence[Listing]) -> GroupPlan:
         group = self.product_group(listings)
-        return GroupPlan(
-            key=group.key,
-            order=group.first.sku,
-            images=tuple(PieceImage(i.version_id, i.filename, i.file) for i in group.images()),
-            shape=0 if group.is_simple else len(group.axis_codes),
-        )
+        return self.group_plan(group, shape=0 if group.is_simple else len(group.axis_codes))
 
     def render_group(self, listings: Sequence[Listing], context: GroupContext) -> Piece:
         group = self.product_group(listings)
