@@ -117,3 +117,12 @@ def test_unreadable_library_settings_name_the_file(tmp_path: Path) -> None:
 def test_opening_a_missing_library_without_create_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(LibraryError, match="pimdesk init"):
         Library.open(tmp_path / "nowhere", create=False)
+
+
+def test_the_numbered_migration_files_name_alembics_head(tmp_path: Path) -> None:
+    """Opening a library checks its schema against the newest numbered migration file without
+    importing Alembic; that shortcut is only right while the files are chained in number order."""
+    assert migrate.shipped_head() == migrate.head_revision()
+    with Library.open(tmp_path / "lib") as lib:
+        assert migrate.stored_revision(lib.engine) == migrate.shipped_head()
+        assert migrate.upgrade(lib.engine) is False  # up to date: nothing applied
