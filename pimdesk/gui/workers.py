@@ -156,10 +156,12 @@ class Workers(QObject):
             fn = fn.func
         root = getattr(library, "root", None)
         named = "<" not in getattr(fn, "__qualname__", "<")
-        if self.use_processes and root is not None:
-            self._process_pool(str(root))
         handlers = {"on_result": on_result, "on_error": on_error, "on_finished": on_finished}
         if not (self.use_processes and self.processes_ready and named and root is not None):
+            if self.use_processes and root is not None and self._processes is None:
+                # started once this read has answered: on a busy machine a process booting
+                # beside it would take the CPU the window's first page needs
+                handlers["on_finished"] = self._then_start_process(str(root), on_finished)
             return self.run(fn, library, *args, **handlers, **kwargs)
 
         return self.run(
@@ -185,6 +187,17 @@ class Workers(QObject):
         if isinstance(fn, functools.partial) and fn.args and hasattr(fn.args[0], "root"):
             return self.read(fn, fn.args[0], *args, on_result=on_result, on_error=on_error)
         return self.run(fn, *args, on_result=on_result, on_error=on_error)
+
+    def _then_start_process(
+        self, root: str, on_finished: Callable[[], None] | None
+    ) -> Callable[[], None]:
+        def finished() -> None:
+            if on_finished is not None:
+                on_finished()
+            if self.use_processes:
+                self._process_pool(root)
+
+        return finished
 
     def _in_process(
         self, root: str, function: str, args: tuple[Any, ...], kwargs: dict[str, Any]
