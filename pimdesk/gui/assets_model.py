@@ -119,6 +119,7 @@ class AssetGridModel(QAbstractListModel):
         self._ids: array[int] = array("q")
         self._pages: OrderedDict[int, list[AssetSummary | None]] = OrderedDict()  # LRU
         self._wanted: OrderedDict[int, None] = OrderedDict()  # most recently painted last
+        self._painted: dict[int, tuple[int, int]] = {}  # page -> rows painted while missing
         self._loading: int | None = None  # the page being read
         self._rows_of_path: dict[Path, set[int]] = {}
         self._known = False  # the ids have arrived
@@ -147,7 +148,7 @@ class AssetGridModel(QAbstractListModel):
         page_number = row // self._page_size
         page = self._pages.get(page_number)
         if page is None:
-            self._want(page_number)
+            self._want(page_number, row)
             return None
         self._pages.move_to_end(page_number)
         return page[row - page_number * self._page_size]
@@ -259,6 +260,7 @@ class AssetGridModel(QAbstractListModel):
         self._ids = array("q", ids)
         self._pages.clear()
         self._wanted.clear()
+        self._painted.clear()
         self._rows_of_path = {}
         self._loading = None
         self._known = True
@@ -268,7 +270,16 @@ class AssetGridModel(QAbstractListModel):
         else:
             self.page_loaded.emit(0)
 
-    def _want(self, page: int) -> None:
+    def _want(self, page: int, row: int | None = None) -> None:
+        """Ask for ``page``; ``row`` was painted without its data (only the rows painted so
+        need repainting when the page arrives: a whole page's ``dataChanged`` costs the
+        icon view a size query per row)."""
+        start = page * self._page_size
+        first, last = (start, start + self._page_size - 1) if row is None else (row, row)
+        if page in self._painted:
+            low, high = self._painted[page]
+            first, last = min(first, low), max(last, high)
+        self._painted[page] = (first, last)
         if page == self._loading:
             return
         self._wanted[page] = None
@@ -315,8 +326,10 @@ class AssetGridModel(QAbstractListModel):
                 self._rows_of_path.setdefault(Path(item.thumbnail), set()).add(start + offset)
         while len(self._pages) > self._keep_pages:
             self._drop(next(iter(self._pages)))
-        if end > start:
-            self.dataChanged.emit(self.index(start), self.index(end - 1))
+        first, last = self._painted.pop(page, (start, end - 1))
+        first, last = max(first, start), min(last, end - 1)
+        if last >= first:
+            self.dataChanged.emit(self.index(first), self.index(last))
         self.page_loaded.emit(len(items))
         if self._wanted:
             self._ask.start()
