@@ -107,6 +107,23 @@ def validate_built(
                     )
                 issues.append(Issue(listing.sku, "images", message))
                 central[id(item)].add("size")
+            elif (
+                role_profile is not None
+                and role_profile.upscale_to_min
+                and longest <= role_profile.min_long_side + 1
+            ):
+                original = _original(session, image.version_id)
+                if original is not None and max(original[1], original[2]) < longest:
+                    name, width, height = original
+                    issues.append(
+                        Issue(
+                            listing.sku,
+                            "images",
+                            f"{image.role} image {image.position} ({name}, {width}x{height} px) "
+                            f"was enlarged to {image.width}x{image.height} px (upscale_small)",
+                            blocking=False,
+                        )
+                    )
             profile = setup.profile_for(image.role)
             if (
                 profile is not None

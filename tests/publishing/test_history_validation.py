@@ -104,6 +104,10 @@ def test_upscale_small_enlarges_amazon_photos_to_the_minimum_only(shop: Shop) ->
     assert publishing.show_channel(shop.library, "amazon").settings["upscale_small"] is True
     report = shop.publish("amazon")
     assert report.blocked == [] and report.published == ["CUP-1"], report
+    # published, and the user is told the photo was enlarged
+    assert any(
+        "(CUP-1_main_1.jpg, 480x360 px) was enlarged to 1000x1000 px" in w for w in report.warnings
+    ), report.warnings
     main = shop.out / f"{GTIN}.MAIN.jpg"
     with Image.open(main) as image:
         assert max(image.size) == 1000  # the minimum, not the 1600 px canvas
