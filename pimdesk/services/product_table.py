@@ -3,8 +3,8 @@
 The window's products table lists simple products and product models (a model row expands
 to its variants); with a completeness, waiting-to-publish or text filter it lists the
 matching products themselves, variants included. Every page is one query ordered by
-``(sort value, kind, id)`` and continued after the last row's key, never by OFFSET, in
-either direction. Sort values come from columns or from the summaries the catalog keeps
+``(sort value, SKU or model code, kind)`` and continued after the last row's key, never by
+OFFSET, in either direction. Sort values come from columns or from the summaries the catalog keeps
 (``catalog.summary``: labels per locale, completeness per channel), so no page computes
 completeness in Python unless a summary row is missing or older than its product.
 """
@@ -61,7 +61,9 @@ PAGE = 200
 SORTS = ("sku", "name", "family", "model", "enabled", "last_published")  # + completeness:<ch>
 NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
-Key = tuple[Any, str, int]  # (sort value, kind "m"/"p", id)
+# (sort value, SKU or model code, kind "m"/"p", id): rows with the same value in the sorted
+# column follow the SKU, as a user expects; the id names the row
+Key = tuple[Any, str, str, int]
 
 
 @dataclass(frozen=True)
@@ -192,22 +194,17 @@ def _model_sort(session: Session, sort: str, locale: str, model: Any) -> tuple[A
     raise ValidationError(f"cannot sort by {sort!r}", where="sort", hint=", ".join(SORTS))
 
 
-def _after(value: Any, kind: str, id_: Any, after: Key | None, descending: bool) -> Any:
-    """The keyset condition for one arm (its ``kind`` is a constant there)."""
+def _after(value: Any, code: Any, kind: str, after: Key | None, descending: bool) -> Any:
+    """The keyset condition for one arm: rows after ``after`` in the order (value, code,
+    kind), ``kind`` being a constant in the arm (codes are unique within a kind)."""
     if after is None:
         return None
-    a_value, a_kind, a_id = after
+    a_value, a_code, a_kind, _id = after
     if descending:
-        if kind < a_kind:
-            return value <= a_value
-        if kind > a_kind:
-            return value < a_value
-        return or_(value < a_value, and_(value == a_value, id_ < a_id))
-    if kind > a_kind:
-        return value >= a_value
-    if kind < a_kind:
-        return value > a_value
-    return or_(value > a_value, and_(value == a_value, id_ > a_id))
+        tail = code <= a_code if kind < a_kind else code < a_code
+        return or_(value < a_value, and_(value == a_value, tail))
+    tail = code >= a_code if kind > a_kind else code > a_code
+    return or_(value > a_value, and_(value == a_value, tail))
 
 
 def _completeness_filter(session: Session, wanted: str, channel: str | None) -> ColumnElement[bool]:
@@ -249,7 +246,12 @@ def _product_arm(
     descending: bool,
 ) -> Select[Any]:
     value, joins = _product_sort(session, sort, locale)
-    query = select(literal("p").label("kind"), Product.id.label("id"), value.label("sortval"))
+    query = select(
+        literal("p").label("kind"),
+        Product.id.label("id"),
+        Product.sku.label("code"),
+        value.label("sortval"),
+    )
     query = query.select_from(Product)
     for target, on in joins:
         query = query.outerjoin(target, on)
@@ -283,7 +285,7 @@ def _product_arm(
             )
     if filters.skus is not None:
         query = query.where(Product.sku.in_(list(filters.skus)))
-    condition = _after(value, "p", Product.id, after, descending)
+    condition = _after(value, Product.sku, "p", after, descending)
     if condition is not None:
         query = query.where(condition)
     return query
@@ -299,7 +301,12 @@ def _model_arm(
 ) -> Select[Any]:
     model = aliased(ProductModel)
     value, joins = _model_sort(session, sort, locale, model)
-    query = select(literal("m").label("kind"), model.id.label("id"), value.label("sortval"))
+    query = select(
+        literal("m").label("kind"),
+        model.id.label("id"),
+        model.code.label("code"),
+        value.label("sortval"),
+    )
     query = query.select_from(model)
     for target, on in joins:
         query = query.outerjoin(target, on)
@@ -320,7 +327,7 @@ def _model_arm(
                 .where(Category.code == filters.category)
             )
         )
-    condition = _after(value, "m", model.id, after, descending)
+    condition = _after(value, model.code, "m", after, descending)
     if condition is not None:
         query = query.where(condition)
     return query
@@ -350,20 +357,20 @@ def table_page(
             limited = []
             for arm in arms:
                 cols = arm.selected_columns
-                inner = [cols.sortval, cols.id]
+                inner = [cols.sortval, cols.code]
                 if descending:
                     inner = [c.desc() for c in inner]
                 sub = arm.order_by(*inner).limit(limit).subquery()
-                limited.append(select(sub.c.kind, sub.c.id, sub.c.sortval))
+                limited.append(select(sub.c.kind, sub.c.id, sub.c.code, sub.c.sortval))
             compound = union_all(*limited)
         else:
             compound = arms[0]
         columns = compound.selected_columns
-        order = [columns.sortval, columns.kind, columns.id]
+        order = [columns.sortval, columns.code, columns.kind]
         if descending:
             order = [c.desc() for c in order]
         found = session.execute(compound.order_by(*order).limit(limit)).all()
-        keys = {(kind, id_): (value, kind, id_) for kind, id_, value in found}
+        keys = {(kind, id_): (value, code, kind, id_) for kind, id_, code, value in found}
         rows = _rows(session, context, library, found, keys, locale)
     next_after = rows[-1].key if len(found) >= limit and rows else None
     return TablePage(rows, next_after)
@@ -380,12 +387,12 @@ def _rows(
     keys: dict[tuple[str, int], Key],
     locale: str,
 ) -> list[TableRow]:
-    product_ids = [id_ for kind, id_, _ in found if kind == "p"]
-    model_ids = [id_ for kind, id_, _ in found if kind == "m"]
+    product_ids = [id_ for kind, id_, *_ in found if kind == "p"]
+    model_ids = [id_ for kind, id_, *_ in found if kind == "m"]
     products = {r.id: r for r in product_rows(session, context, library, product_ids, locale)}
     models = {r.id: r for r in model_rows(session, context, library, model_ids, locale)}
     out = []
-    for kind, id_, _ in found:
+    for kind, id_, *_ in found:
         row = products.get(id_) if kind == "p" else models.get(id_)
         if row is not None:
             out.append(_with_key(row, keys[(kind, id_)]))
