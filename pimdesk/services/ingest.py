@@ -68,6 +68,9 @@ def resolve_gone_problems(library: Library, paths: Sequence[Path]) -> list[str]:
     return gone
 
 
+PATHS_PER_QUERY = 200
+
+
 def _path_filter(paths: Sequence[Path]) -> list[object]:
     """Versions whose source is one of these paths or lies below one of them (a folder)."""
     clauses: list[object] = []
@@ -87,14 +90,19 @@ def mark_missing_at_source(library: Library, paths: Sequence[Path]) -> list[int]
     if not paths:
         return []
     with library.session() as session:
-        versions = list(
-            session.scalars(
-                select(AssetVersion).where(
-                    or_(*_path_filter(paths)),  # type: ignore[arg-type]
-                    AssetVersion.source_missing.is_(False),
+        versions = []
+        # In chunks: SQLite refuses an expression deeper than 1,000 terms (two per path), and
+        # a folder of photos deleted while nothing watched can be thousands of paths.
+        for start in range(0, len(paths), PATHS_PER_QUERY):
+            chunk = paths[start : start + PATHS_PER_QUERY]
+            versions.extend(
+                session.scalars(
+                    select(AssetVersion).where(
+                        or_(*_path_filter(chunk)),  # type: ignore[arg-type]
+                        AssetVersion.source_missing.is_(False),
+                    )
                 )
             )
-        )
         for version in versions:
             version.source_missing = True
         asset_ids = sorted({v.asset_id for v in versions})

@@ -433,3 +433,15 @@ def test_position_0_in_a_name_is_the_first_image_not_a_slot_of_its_own(
     second = ingest_paths(library, [shoot]).files[0]
     assert (second.outcome, second.asset_id, second.version) == ("new_version", first.asset_id, 2)
     assert _shown(library) == [first.asset_id]
+
+
+def test_thousands_of_deleted_files_are_flagged_in_one_call(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    """A folder of photos deleted while nothing watched: the reconciliation passes every
+    path at once (SQLite refuses one expression of more than 1,000 terms)."""
+    asset_id = _one(library, shoot, place, add_products)
+    (shoot / "WB-750_main_1.jpg").unlink()
+    others = [shoot / f"gone_{n}.jpg" for n in range(1500)]
+    assert mark_missing_at_source(library, [*others, shoot / "WB-750_main_1.jpg"]) == [asset_id]
+    assert assets.show_asset(library, asset_id).versions[0].source_missing
