@@ -276,6 +276,8 @@ def _stage_image(source: Path, target: Path) -> tuple[Path, bool]:
     tmp = target.parent / f".{target.name}{TEMP_MARK}{os.urandom(6).hex()}"
     try:
         os.link(source, tmp)
+        if tmp.stat().st_mode & 0o044 != 0o044:  # renditions cached before 0644 was the rule
+            os.chmod(tmp, 0o644)
         return tmp, False
     except OSError:
         with contextlib.suppress(FileNotFoundError):

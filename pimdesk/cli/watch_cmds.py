@@ -320,7 +320,7 @@ def _publish_printer(as_json: bool):  # type: ignore[no-untyped-def]
     def show(change: Change) -> None:
         if change.kind != "publish":
             return
-        if not change.product_ids and change.detail.endswith(" 0 withdrawn"):
+        if not change.product_ids and ", 0 withdrawn" in change.detail:
             return  # a run that found nothing to write is not news while watching
         for code in sorted(change.channel_codes):
             if as_json:

@@ -66,6 +66,9 @@ def render_to_file(source: Path, target: Path, profile: RenditionProfile) -> Ren
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
+            # readable by all like any published file (mkstemp makes 0600, and channel
+            # outputs hard-link renditions: a web server syncing them must read them)
+            os.fchmod(handle.fileno(), 0o644)
             handle.write(rendered.data)
         os.replace(tmp, target)
     except BaseException:

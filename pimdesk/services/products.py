@@ -574,7 +574,13 @@ def set_values(
         context = load_context(session)
         entity = _find(session, sku)
         cells = edit_cells(context, edits)
-        resolved = resolve_cells(context, cells, entity.values)
+        # a variant setting one currency of an inherited price keeps the others: parts of
+        # a value are merged with what the product shows, not only with what it owns
+        shown = entity.values
+        if entity.parent_id is not None:
+            chain = ancestry(session, entity.parent_id)
+            shown = merged([*(m.values for m in chain), entity.values])
+        resolved = resolve_cells(context, cells, shown)
         new_values = merged([entity.values])
         for (attribute, loc, ch), data in resolved:
             if context.attributes[attribute].type == "identifier":

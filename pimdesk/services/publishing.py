@@ -840,19 +840,24 @@ def _publish(
     if persist_cache:
         listing_cache(library, code, setup.config_hash).save()
     report.seconds = time.perf_counter() - started
-    _emit_published(library, code, changed, gone)
+    _emit_published(library, code, changed, gone, len(report.blocked))
     return report
 
 
 def _emit_published(
-    library: Library, code: str, changed: Sequence[BuiltListing], gone: Sequence[Any]
+    library: Library,
+    code: str,
+    changed: Sequence[BuiltListing],
+    gone: Sequence[Any],
+    blocked: int = 0,
 ) -> None:
     library.emit(
         Change(
             "publish",
             product_ids=frozenset(e.product_id for e in changed),
             channel_codes=frozenset({code}),
-            detail=f"{len(changed)} published, {len(gone)} withdrawn",
+            detail=f"{len(changed)} published, {len(gone)} withdrawn"
+            + (f", {blocked} blocked" if blocked else ""),
         )
     )
 
@@ -930,7 +935,7 @@ def _publish_pieces(
     report.unchanged = written.listed - len(changed)
     _finish_run(library, run_id, report, feed, changed, listed=written.listed)
     report.seconds = time.perf_counter() - started
-    _emit_published(library, code, changed, gone)
+    _emit_published(library, code, changed, gone, len(report.blocked))
     return report
 
 

@@ -247,3 +247,18 @@ def test_delete_product(apparel: Library) -> None:
     products.delete_product(apparel, "TEE-BLK-M")
     with pytest.raises(NotFoundError):
         products.get_product(apparel, "TEE-BLK-M")
+
+
+def test_setting_one_currency_on_a_variant_keeps_the_inherited_others(apparel: Library) -> None:
+    """A shop owner changes the USD price of one variant: its EUR price, shown as inherited
+    from the model, must not vanish (that made the product incomplete for EUR channels)."""
+    products.set_values(apparel, "TEE", {"price-USD": "30", "price-EUR": "28"})
+    products.create_product(apparel, "TEE-WHT-S", parent="TEE-WHT", values={"size": "s"})
+    products.set_values(apparel, "TEE-WHT-S", {"price-USD": "26"})
+    detail = products.get_product(apparel, "TEE-WHT-S")
+    price = next(v for v in detail.values if v.attribute == "price")
+    assert not price.inherited
+    assert {(p["currency"], p["amount"]) for p in price.data} == {
+        ("EUR", "28.00"),
+        ("USD", "26.00"),
+    }

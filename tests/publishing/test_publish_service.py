@@ -406,3 +406,18 @@ def test_dry_run_reports_the_output_folder_problems_a_real_publish_meets(
     publishing.set_channel(shop.library, "web", {"output": str(blocker)})
     report = publishing.publish_channel(shop.library, "web", dry_run=True)
     assert report.result == "failed" and any("not a folder" in e for e in report.errors)
+
+
+def test_published_images_are_readable_by_a_web_server(shop: Shop) -> None:
+    """The output folder is synced to a host: its images must be world-readable like the feed
+    (renditions are hard-linked into it, so their own mode is what the host sees)."""
+    shop.add_channel()
+    shop.product("MUG-1", name="Blue mug")
+    shop.drop_photo("MUG-1_main_1.jpg")
+    assert shop.publish().result == "ok"
+    images = [p for p in shop.out.rglob("*.jpg")]
+    assert images
+    for image in images:
+        assert image.stat().st_mode & 0o444 == 0o444, oct(image.stat().st_mode)
+    feed = shop.out / "feed.json"
+    assert feed.stat().st_mode & 0o444 == 0o444
