@@ -30,7 +30,7 @@ from pimdesk.catalog.models import (
     ProductModel,
     ProductModelLabel,
 )
-from pimdesk.catalog.values import merged, resolve
+from pimdesk.catalog.values import layered, resolve
 
 CHUNK = 400
 SORT_KEY_CHARS = 255
@@ -112,9 +112,9 @@ def summarise(
             Product.id, Product.family_id, Product.parent_id, Product.values, Product.revision
         ).where(Product.id.in_(list(product_ids)))
     ).all()
-    chains = model_chains(session, {r.parent_id for r in rows if r.parent_id is not None})
+    chains = model_chains(session, {r[2] for r in rows if r[2] is not None})
     all_models = {m.id for chain in chains.values() for m in chain}
-    roles, model_roles = _approved_roles(session, [r.id for r in rows], all_models)
+    roles, model_roles = _approved_roles(session, [r[0] for r in rows], all_models)
     families = context.families_by_id
     completeness: list[dict[str, Any]] = []
     labels: list[dict[str, Any]] = []
@@ -134,7 +134,7 @@ def summarise(
             )
         if family is None:
             continue
-        resolved = merged(docs)
+        resolved = layered(docs)
         present = set(roles.get(product_id, set()))
         for model in chain:
             present |= model_roles.get(model.id, set())
@@ -172,10 +172,11 @@ def refresh_products(
             delete(ProductCompleteness).where(ProductCompleteness.product_id.in_(chunk))
         )
         session.execute(delete(ProductLabel).where(ProductLabel.product_id.in_(chunk)))
+        # Core inserts (not ORM bulk): plain rows, no identity map; half the cost at 100k
         if completeness:
-            session.execute(insert(ProductCompleteness), completeness)
+            session.execute(insert(ProductCompleteness.__table__), completeness)
         if labels:
-            session.execute(insert(ProductLabel), labels)
+            session.execute(insert(ProductLabel.__table__), labels)
     return len(ids)
 
 

@@ -9,7 +9,7 @@ its document laid over its parents' (nearest wins), which :func:`merged` compute
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pimdesk.catalog.models import ALL_CHANNELS, ALL_LOCALES
@@ -69,6 +69,19 @@ def merged(documents: Iterable[Mapping[str, Any]]) -> Values:
     for document in documents:
         for attribute, locale, channel, data in iter_values(document):
             set_value(result, attribute, copy.deepcopy(data), locale, channel)
+    return result
+
+
+def layered(documents: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """What :func:`merged` gives, for reading only: the data is shared, not copied, and a
+    single document is returned as it is (the stored summaries of a 100,000-product import
+    read every product's values once; deep copies of them doubled the import's cost)."""
+    if len(documents) == 1:
+        return documents[0]
+    result: Values = {}
+    for document in documents:
+        for attribute, locale, channel, data in iter_values(document):
+            set_value(result, attribute, data, locale, channel)
     return result
 
 

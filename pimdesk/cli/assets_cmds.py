@@ -206,6 +206,14 @@ def show_cmd(app: AppContext, asset_id: int, as_json: bool) -> None:
     _print_versions(detail.versions)
 
 
+def _camera(exif: dict) -> str:
+    """ "Canon EOS 40D", not "Canon Canon EOS 40D": many models already start with the make."""
+    make, model = str(exif.get("make") or "").strip(), str(exif.get("model") or "").strip()
+    if make and model.lower().startswith(make.split()[0].lower()):
+        return model
+    return f"{make} {model}".strip()
+
+
 def _print_versions(versions: list) -> None:
     rows = [
         {
@@ -215,7 +223,7 @@ def _print_versions(versions: list) -> None:
             "format": v.format,
             "pixels": f"{v.width}x{v.height}" if v.width else "",
             "size": v.size,
-            "camera": " ".join(str(v.exif.get(k, "")) for k in ("make", "model")).strip(),
+            "camera": _camera(v.exif),
             "sha256": v.sha256[:12],
             "source": v.source_path + (" (missing)" if v.source_missing else ""),
         }

@@ -88,3 +88,12 @@ def test_ingest_exits_3_when_a_file_is_a_problem_and_still_ingests_the_rest(
 def test_ingest_help_names_its_exit_codes() -> None:
     shown = CliRunner().invoke(cli, ["ingest", "--help"])
     assert "Exit code 3 when any file was a problem" in shown.output
+
+
+def test_the_camera_column_does_not_repeat_the_make() -> None:
+    from pimdesk.cli.assets_cmds import _camera
+
+    assert _camera({"make": "Canon", "model": "Canon EOS 40D"}) == "Canon EOS 40D"
+    assert _camera({"make": "NIKON CORPORATION", "model": "NIKON D70"}) == "NIKON D70"
+    assert _camera({"make": "Apple", "model": "iPhone 12"}) == "Apple iPhone 12"
+    assert _camera({"model": "X100"}) == "X100" and _camera({}) == ""
