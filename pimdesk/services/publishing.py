@@ -815,12 +815,7 @@ def _publish(
         report.seconds = time.perf_counter() - started
         return report
     if mode == "changed" and not changed and not gone:
-        if outcome.stale:
-            _refresh_revisions(library, setup.id, outcome.stale)
-        report.result = "nothing" if not report.blocked else "partial"
-        _record_nothing(library, setup.id, run_mode, report)
-        report.seconds = time.perf_counter() - started
-        return report
+        return _nothing_to_write(library, setup.id, outcome.stale, run_mode, report, started)
 
     run_id = _start_run(library, setup.id, run_mode)
     report.run_id = run_id
@@ -841,6 +836,23 @@ def _publish(
         listing_cache(library, code, setup.config_hash).save()
     report.seconds = time.perf_counter() - started
     _emit_published(library, code, changed, gone, len(report.blocked))
+    return report
+
+
+def _nothing_to_write(
+    library: Library,
+    channel_id: int,
+    stale: Sequence[BuiltListing],
+    run_mode: str,
+    report: PublishReport,
+    started: float,
+) -> PublishReport:
+    """End a ``--changed`` run that found nothing to write (both publish paths)."""
+    if stale:
+        _refresh_revisions(library, channel_id, stale)
+    report.result = "nothing" if not report.blocked else "partial"
+    _record_nothing(library, channel_id, run_mode, report)
+    report.seconds = time.perf_counter() - started
     return report
 
 
@@ -889,12 +901,7 @@ def _publish_pieces(
             report.seconds = time.perf_counter() - started
             return report
         if mode == "changed" and not prep.full and not changed and not gone:
-            if outcome.stale:
-                _refresh_revisions(library, setup.id, outcome.stale)
-            report.result = "nothing" if not report.blocked else "partial"
-            _record_nothing(library, setup.id, run_mode, report)
-            report.seconds = time.perf_counter() - started
-            return report
+            return _nothing_to_write(library, setup.id, outcome.stale, run_mode, report, started)
         if prep.note:
             report.notes.append(prep.note)
         run_id = _start_run(library, setup.id, run_mode)
