@@ -63,12 +63,12 @@ def resolve_cells(
         groups.setdefault(key.slot, []).append(cell)
         first_cell.setdefault(key.slot, position)
     for slot, group in groups.items():
-        found: list[ValidationError] = []
         try:
-            result.append((slot, _merge_group(context, slot, group, existing, found)))
+            result.append((slot, _merge_group(context, slot, group, existing)))
+        except ValuesInvalid as exc:  # several currency columns of one price
+            errors.extend((first_cell[slot], one) for one in exc.errors)
         except ValidationError as exc:
-            found.append(exc)
-        errors.extend((first_cell[slot], exc) for exc in found)
+            errors.append((first_cell[slot], exc))
     if errors:
         ordered = [exc for _, exc in sorted(errors, key=lambda pair: pair[0])]  # row order
         raise ordered[0] if len(ordered) == 1 else ValuesInvalid(ordered)
@@ -80,7 +80,6 @@ def _merge_group(
     slot: Slot,
     group: list[Cell],
     existing: Mapping[str, Any],
-    errors: list[ValidationError],
 ) -> Any:
     """One multi-part value (a price's currencies, a metric's amount and unit), validated."""
     attribute = context.attributes[slot[0]]
@@ -99,7 +98,7 @@ def _merge_group(
         else:
             for price in get_value(existing, *_scope(slot)) or []:
                 amounts[price["currency"]] = price["amount"]
-        bad = len(errors)
+        bad: list[ValidationError] = []
         for cell in group:
             if cell.key.part == VALUE_PART:
                 continue
@@ -109,9 +108,9 @@ def _merge_group(
             try:
                 amounts[cell.key.part] = price_amount(attribute, cell.raw, field=cell.column)
             except ValidationError as exc:  # every currency column is named, not the first
-                errors.append(exc)
-        if len(errors) > bad:
-            raise errors.pop()
+                bad.append(exc)
+        if bad:
+            raise bad[0] if len(bad) == 1 else ValuesInvalid(bad)
         value = [{"amount": amounts[c], "currency": c} for c in sorted(amounts)]
         return value or None
     if attribute.type == "metric":
