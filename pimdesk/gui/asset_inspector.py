@@ -210,6 +210,11 @@ class AssetInspector(QWidget):
             self.preview.setPixmap(QPixmap())
             self.title.setText("")
             return
+        if self.detail is not None and self.detail.id != asset_id:
+            # the fields still show the previous asset until this one loads: no edits meant
+            # for one asset may be saved onto the other
+            self.detail = None
+            self.setEnabled(False)
         self.reload()
 
     def reload(self) -> None:
