@@ -8,6 +8,7 @@ catalog (unless the URL points at PostgreSQL), the content-addressed ``objects/`
 from __future__ import annotations
 
 import os
+import shlex
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,17 +88,23 @@ class Library:
     ) -> Library:
         """Open (and by default create) the library at ``root``; upgrade an older schema.
 
+        ``create=False`` opens an existing library only: a folder without ``library.toml``
+        raises :class:`LibraryError` and nothing is written (the CLI's commands other than
+        ``init`` and ``demo``, so a mistyped ``--library`` does not start an empty library).
+
         ``database_url`` only matters when the library is created: the team setup points it
         at PostgreSQL (or ``$PIMDESK_DATABASE_URL`` does). A new catalog gets the
         small-shop defaults (see ``catalog.seed``).
         """
+        if root is not None:  # a path the user typed: maybe a typo, so no demo offered
+            hint = f"create one with: pimdesk --library {shlex.quote(str(root))} init"
+        else:  # the default library on a first run
+            hint = "create it with: pimdesk init, or try the demo shop: pimdesk demo"
         root = Path(root).expanduser() if root is not None else default_library_path()
         config_path = root / CONFIG_NAME
         if not config_path.exists():
             if not create:
-                raise LibraryError(
-                    "no pimdesk library here", where=str(root), hint="run 'pimdesk init' first"
-                )
+                raise LibraryError("no pimdesk library here", where=str(root), hint=hint)
             if root.exists() and not root.is_dir():
                 raise LibraryError("exists and is not a folder", where=str(root))
             root.mkdir(parents=True, exist_ok=True)

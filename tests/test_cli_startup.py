@@ -77,6 +77,7 @@ def test_help_text_is_what_the_loaded_commands_say() -> None:
 
 def test_status_in_a_fresh_process_still_has_every_section(tmp_path: Path) -> None:
     root = tmp_path / "lib"
+    subprocess.run([sys.executable, "-m", "pimdesk", "--library", str(root), "init"], check=True)
     proc = subprocess.run(
         [sys.executable, "-m", "pimdesk", "--library", str(root), "status", "--json"],
         capture_output=True,

@@ -115,8 +115,9 @@ def test_unreadable_library_settings_name_the_file(tmp_path: Path) -> None:
 
 
 def test_opening_a_missing_library_without_create_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(LibraryError, match="pimdesk init"):
+    with pytest.raises(LibraryError, match=r"pimdesk --library \S*nowhere init"):
         Library.open(tmp_path / "nowhere", create=False)
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_the_numbered_migration_files_name_alembics_head(tmp_path: Path) -> None:

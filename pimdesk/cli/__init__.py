@@ -148,7 +148,7 @@ def cli(ctx: click.Context, library_path: Path | None) -> None:
 @handle_errors
 def init(app: AppContext) -> None:
     """Create the library (or upgrade an existing one) and say where it is."""
-    library = app.library
+    library = app.create_library()
     click.echo(f"library ready at {library.root}")
 
 

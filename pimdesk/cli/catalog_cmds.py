@@ -151,7 +151,7 @@ def demo_command(app: AppContext, as_json: bool) -> None:
     """Fill the library with a demo shop: families, variants, two locales, three channels."""
     from pimdesk.services.demo import load_demo
 
-    report = load_demo(app.library)
+    report = load_demo(app.create_library())
     if as_json:
         print_json(report.to_dict())
         return

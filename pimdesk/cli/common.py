@@ -25,7 +25,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AppContext:
-    """Carried in click's context: the library is opened on first use, once."""
+    """Carried in click's context: the library is opened on first use, once.
+
+    Only ``init`` and ``demo`` create a library (:meth:`create_library`); every other
+    command opens an existing one, so a mistyped ``--library`` fails with the path and how
+    to create a library there, and writes nothing."""
 
     def __init__(self, library_path: Path | None):
         self.library_path = library_path
@@ -33,10 +37,17 @@ class AppContext:
 
     @property
     def library(self) -> Library:
+        return self._open(create=False)
+
+    def create_library(self) -> Library:
+        """The library, created first when the folder holds none (``init``, ``demo``)."""
+        return self._open(create=True)
+
+    def _open(self, *, create: bool) -> Library:
         if self._library is None:
             from pimdesk.library import Library  # imported when a command needs it
 
-            self._library = Library.open(self.library_path)
+            self._library = Library.open(self.library_path, create=create)
         return self._library
 
     def close(self) -> None:

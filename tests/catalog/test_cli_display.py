@@ -33,6 +33,7 @@ def test_show_set_history_and_undo_print_readable_values(tmp_path: Path) -> None
         + long_text
         + '"\n'
     )
+    assert runner.invoke(cli, ["--library", lib, "init"]).exit_code == 0
     assert runner.invoke(cli, ["--library", lib, "import", str(data)]).exit_code == 0
 
     shown = runner.invoke(cli, ["--library", lib, "products", "show", "A-1"]).output

@@ -268,6 +268,7 @@ def test_progress_is_reported(shop: Library, tmp_path: Path) -> None:
 def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
     runner = CliRunner()
     lib = str(tmp_path / "lib")
+    assert runner.invoke(cli, ["--library", lib, "init"]).exit_code == 0
     good = write(tmp_path, "sku,brand,price-USD\nA-1,Acme,5\n", "good.csv")
     result = runner.invoke(cli, ["--library", lib, "import", str(good), "--json"])
     assert result.exit_code == 0, result.output
@@ -321,6 +322,7 @@ def test_the_cli_exits_1_with_one_line_naming_row_and_column(tmp_path: Path, cas
     text, pattern = CASES[case]
     path = write(tmp_path, text)
     lib = str(tmp_path / "lib")
+    assert CliRunner().invoke(cli, ["--library", lib, "init"]).exit_code == 0
     result = CliRunner().invoke(cli, ["--library", lib, "import", str(path)])
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1
@@ -367,6 +369,7 @@ def test_numbers_in_spreadsheet_spellings_say_what_to_type(
 def test_the_cli_lists_every_reason_of_a_failed_import(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER + 'A-1,default,Kettle,"9,99",lots,\nA-2,default,Pot,x,1,\n')
     lib = str(tmp_path / "lib")
+    assert CliRunner().invoke(cli, ["--library", lib, "init"]).exit_code == 0
     result = CliRunner().invoke(cli, ["--library", lib, "import", str(path)])
     assert result.exit_code == 1
     rejected = [line for line in result.stderr.splitlines() if "rejected:" in line]

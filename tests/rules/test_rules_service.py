@@ -117,6 +117,7 @@ def run(tmp_path: Path):
     def invoke(*args: str, stdin: str | None = None):
         return runner.invoke(cli, ["--library", str(root), *args], input=stdin)
 
+    assert invoke("init").exit_code == 0
     return invoke
 
 

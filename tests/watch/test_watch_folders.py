@@ -167,6 +167,7 @@ def test_cli_watch_add_list_remove(tmp_path: Path) -> None:
     def run(*args: str):
         return runner.invoke(cli, ["--library", str(lib), *args])
 
+    assert run("init").exit_code == 0
     added = run("watch", "add", str(shots), "--include", "*.jpg", "--no-recursive", "--json")
     assert added.exit_code == 0, added.output
     payload = json.loads(added.output)
@@ -187,6 +188,7 @@ def test_pimdesk_watch_runs_until_sigterm_and_a_second_one_is_refused(tmp_path: 
     shots.mkdir()
     env = {**os.environ, "PIMDESK_LIBRARY": str(lib)}
     command = [sys.executable, "-m", "pimdesk"]
+    subprocess.run([*command, "init"], env=env, check=True)
     subprocess.run([*command, "watch", "add", str(shots)], env=env, check=True)
     process = subprocess.Popen(
         [*command, "watch"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -271,6 +273,7 @@ def test_pimdesk_watch_started_beside_a_folder_named_pimdesk_uses_its_workers(
     (cwd / "pimdesk").mkdir(parents=True)
     script = Path(sys.executable).with_name("pimdesk")  # the console script users run
     env = {**os.environ, "PIMDESK_LIBRARY": str(lib)}
+    subprocess.run([str(script), "init"], env=env, cwd=cwd, check=True)
     subprocess.run([str(script), "watch", "add", str(shots)], env=env, cwd=cwd, check=True)
     process = subprocess.Popen(
         [str(script), "watch"],
