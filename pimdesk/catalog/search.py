@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -190,7 +190,6 @@ def _product_rows(
         wanted = {m[1] for m in models.values() if m[1] is not None}
 
     lookups = lookups or _Lookups.load(executor)
-    types = lookups.types
     rows = []
     for pid, sku, family_id, parent_id, values in products:
         documents = [_json(values)]
@@ -203,44 +202,55 @@ def _product_rows(
             codes.append(code)
             documents.append(model_values)
             current = current_parent
-        label = lookups.label_attributes.get(family_id, "name")
-        names: dict[str, str] = {}
-        name_parts: list[str] = []
-        body_parts: list[str] = []
-        # Own values first: a variant's own name wins over its parent's in the labels.
-        # Plain loops over the document (not iter_values): imports index 100,000 of these.
-        for document in documents:
-            for attribute, by_channel in document.items():
-                if not isinstance(by_channel, Mapping):
-                    continue
-                if attribute == label:
-                    for by_locale in by_channel.values():
-                        for lkey, data in by_locale.items():
-                            if isinstance(data, str) and data:
-                                name_parts.append(data)
-                                names.setdefault("" if lkey == ALL_LOCALES else lkey, data)
-                    continue
-                kind = types.get(attribute)
-                if kind in TEXT_TYPES and attribute != "sku":
-                    for by_locale in by_channel.values():
-                        for data in by_locale.values():
-                            if isinstance(data, str) and data:
-                                body_parts.append(data)
-                elif kind in SELECT_TYPES:
-                    for by_locale in by_channel.values():
-                        for data in by_locale.values():
-                            body_parts.extend(lookups.words(attribute, data))
-        body_parts.extend(codes)  # last, so that excerpts show descriptions first
-        rows.append(
-            _Row(
-                product_id=pid,
-                sku=sku,
-                names=names,
-                name_text="\n".join(dict.fromkeys(name_parts)),
-                body_text="\n".join(dict.fromkeys(body_parts)),
-            )
-        )
+        rows.append(_row(lookups, pid, sku, family_id, documents, codes))
     return rows, missing
+
+
+def _row(
+    lookups: _Lookups,
+    pid: int,
+    sku: str,
+    family_id: int | None,
+    documents: Sequence[Mapping[str, Any]],
+    codes: Sequence[str],
+) -> _Row:
+    """One index row from a product's own document and its models' (nearest first)."""
+    types = lookups.types
+    label = lookups.label_attributes.get(family_id, "name")
+    names: dict[str, str] = {}
+    name_parts: list[str] = []
+    body_parts: list[str] = []
+    # Own values first: a variant's own name wins over its parent's in the labels.
+    # Plain loops over the document (not iter_values): imports index 100,000 of these.
+    for document in documents:
+        for attribute, by_channel in document.items():
+            if not isinstance(by_channel, Mapping):
+                continue
+            if attribute == label:
+                for by_locale in by_channel.values():
+                    for lkey, data in by_locale.items():
+                        if isinstance(data, str) and data:
+                            name_parts.append(data)
+                            names.setdefault("" if lkey == ALL_LOCALES else lkey, data)
+                continue
+            kind = types.get(attribute)
+            if kind in TEXT_TYPES and attribute != "sku":
+                for by_locale in by_channel.values():
+                    for data in by_locale.values():
+                        if isinstance(data, str) and data:
+                            body_parts.append(data)
+            elif kind in SELECT_TYPES:
+                for by_locale in by_channel.values():
+                    for data in by_locale.values():
+                        body_parts.extend(lookups.words(attribute, data))
+    body_parts.extend(codes)  # last, so that excerpts show descriptions first
+    return _Row(
+        product_id=pid,
+        sku=sku,
+        names=names,
+        name_text="\n".join(dict.fromkeys(name_parts)),
+        body_text="\n".join(dict.fromkeys(body_parts)),
+    )
 
 
 def _json(value: Any) -> Mapping[str, Any]:
@@ -305,33 +315,68 @@ def reindex_products(session: Executor, product_ids: Iterable[int]) -> None:
     lookups = _Lookups.load(session)
     for chunk in _chunks(ids):
         rows, _missing = _product_rows(session, chunk, lookups)
-        params = {f"p{i}": pid for i, pid in enumerate(chunk)}
-        holders = ", ".join(f":p{i}" for i in range(len(chunk)))
-        if postgres:
-            session.execute(
-                text(f"DELETE FROM {SEARCH_TABLE} WHERE product_id IN ({holders})"), params
-            )
-            if rows:
-                session.execute(
-                    text(
-                        f"INSERT INTO {SEARCH_TABLE} "
-                        "(product_id, sku, labels, name, body, document) "
-                        "VALUES (:id, :sku, :labels, :name, :body, CAST(:doc AS tsvector))"
-                    ),
-                    [
-                        {
-                            "id": r.product_id,
-                            "sku": r.sku,
-                            "labels": json.dumps(r.names, ensure_ascii=False),
-                            "name": r.name_text,
-                            "body": r.body_text,
-                            "doc": _pg_document(r),
-                        }
-                        for r in rows
-                    ],
-                )
-        else:
-            _write_sqlite_rows(session, chunk, rows)
+        _write_rows(session, chunk, rows, postgres)
+
+
+class Document(NamedTuple):
+    """One product's values as an import holds them, to index without reading them back."""
+
+    product_id: int
+    sku: str
+    family_id: int | None
+    documents: Sequence[Mapping[str, Any]]  # its own first, then its models', nearest first
+    model_codes: Sequence[str]  # nearest first
+
+
+class Indexer:
+    """Index rows from values already at hand (an import's own pass over its rows): the
+    same rows :func:`reindex_products` writes, without reading the products back."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.postgres = _dialect(session) == "postgresql"
+        self.lookups = _Lookups.load(session)
+
+    def index(self, products: Sequence[Document]) -> None:
+        """Replace the index rows of these products (call after writing them)."""
+        for start in range(0, len(products), _CHUNK):
+            part = products[start : start + _CHUNK]
+            rows = [
+                _row(self.lookups, p.product_id, p.sku, p.family_id, p.documents, p.model_codes)
+                for p in part
+            ]
+            _write_rows(self.session, [p.product_id for p in part], rows, self.postgres)
+
+
+def _write_rows(
+    session: Executor, chunk: Sequence[int], rows: Sequence[_Row], postgres: bool
+) -> None:
+    """Replace the index rows of ``chunk`` (at most ``_CHUNK`` ids) with ``rows``."""
+    if not postgres:
+        _write_sqlite_rows(session, chunk, rows)
+        return
+    params = {f"p{i}": pid for i, pid in enumerate(chunk)}
+    holders = ", ".join(f":p{i}" for i in range(len(chunk)))
+    session.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE product_id IN ({holders})"), params)
+    if rows:
+        session.execute(
+            text(
+                f"INSERT INTO {SEARCH_TABLE} "
+                "(product_id, sku, labels, name, body, document) "
+                "VALUES (:id, :sku, :labels, :name, :body, CAST(:doc AS tsvector))"
+            ),
+            [
+                {
+                    "id": r.product_id,
+                    "sku": r.sku,
+                    "labels": json.dumps(r.names, ensure_ascii=False),
+                    "name": r.name_text,
+                    "body": r.body_text,
+                    "doc": _pg_document(r),
+                }
+                for r in rows
+            ],
+        )
 
 
 def _write_sqlite_rows(executor: Executor, chunk: Sequence[int], rows: Sequence[_Row]) -> None:

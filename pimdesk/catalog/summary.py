@@ -12,14 +12,21 @@ hundred products, not per product.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
-from pimdesk.catalog.completeness import Completeness, compute
-from pimdesk.catalog.context import CatalogContext, FamilyInfo, load_context
+from pimdesk.catalog.completeness import Completeness, is_filled
+from pimdesk.catalog.context import (
+    AttributeInfo,
+    CatalogContext,
+    ChannelInfo,
+    FamilyInfo,
+    load_context,
+)
 from pimdesk.catalog.models import (
     AssetLink,
     AssetVersion,
@@ -79,18 +86,22 @@ def model_chains(session: Session, model_ids: Iterable[int]) -> dict[int, list[P
     return chains
 
 
-def _approved_roles(
+def approved_roles(
     session: Session, product_ids: Sequence[int], model_ids: Iterable[int]
 ) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
     """(product id -> roles, model id -> roles) with at least one approved version."""
-    models = list(model_ids)
-    condition = AssetLink.product_id.in_(list(product_ids))
+    products, models = list(product_ids), list(model_ids)
+    if not products and not models:
+        return {}, {}
+    conditions = []
+    if products:
+        conditions.append(AssetLink.product_id.in_(products))
     if models:
-        condition = or_(condition, AssetLink.product_model_id.in_(models))
+        conditions.append(AssetLink.product_model_id.in_(models))
     rows = session.execute(
         select(AssetLink.product_id, AssetLink.product_model_id, AssetLink.role)
         .join(AssetVersion, AssetVersion.asset_id == AssetLink.asset_id)
-        .where(condition, AssetVersion.approval == "approved")
+        .where(or_(*conditions), AssetVersion.approval == "approved")
         .distinct()
     )
     by_product: dict[int, set[str]] = {}
@@ -103,9 +114,26 @@ def _approved_roles(
     return by_product, by_model
 
 
+class Subject(NamedTuple):
+    """One product as its summaries see it: whoever already holds its values (an import,
+    which has just written them) passes them in instead of having them read back."""
+
+    product_id: int
+    family_id: int | None
+    documents: Sequence[Mapping[str, Any]]  # farthest model first, the product's own last
+    roles: frozenset[str] | set[str]  # approved image roles, its models' included
+    revision: int
+
+
+# (product_id, channel_id, ratio, missing as JSON text, revision)
+CompletenessRow = tuple[int, int, int, str, int]
+# (product_id, locale, name, sort_key)
+LabelRow = tuple[int, str, str, str]
+
+
 def summarise(
     session: Session, context: CatalogContext, product_ids: Sequence[int]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[CompletenessRow], list[LabelRow]]:
     """Completeness rows and label rows for these products, computed from the catalog."""
     rows = session.execute(
         select(
@@ -114,46 +142,138 @@ def summarise(
     ).all()
     chains = model_chains(session, {r[2] for r in rows if r[2] is not None})
     all_models = {m.id for chain in chains.values() for m in chain}
-    roles, model_roles = _approved_roles(session, [r[0] for r in rows], all_models)
-    families = context.families_by_id
-    completeness: list[dict[str, Any]] = []
-    labels: list[dict[str, Any]] = []
+    roles, model_roles = approved_roles(session, [r[0] for r in rows], all_models)
+    subjects = []
     for product_id, family_id, parent_id, values, revision in rows:
         chain = chains.get(parent_id, []) if parent_id is not None else []
-        docs = [*(m.values for m in chain), values or {}]
-        family: FamilyInfo | None = families.get(family_id) if family_id is not None else None
-        for locale in context.locales:
-            name = label_of(docs, family.attribute_as_label if family else "name", locale)
-            labels.append(
-                {
-                    "product_id": product_id,
-                    "locale": locale,
-                    "name": name,
-                    "sort_key": sort_key(name),
-                }
-            )
-        if family is None:
-            continue
-        resolved = layered(docs)
         present = set(roles.get(product_id, set()))
         for model in chain:
             present |= model_roles.get(model.id, set())
-        items = [
-            compute(context, family, resolved, channel, locale, present)
-            for channel in context.channels.values()
-            for locale in channel.locales
-        ]
-        for code, item in lowest_per_channel(items).items():
-            completeness.append(
-                {
-                    "product_id": product_id,
-                    "channel_id": context.channels[code].id,
-                    "ratio": item.ratio,
-                    "missing": list(item.missing),
-                    "revision": revision,
-                }
-            )
+        docs = [*(m.values for m in chain), values or {}]
+        subjects.append(Subject(product_id, family_id, docs, present, revision))
+    return summarise_subjects(context, subjects)
+
+
+def summarise_subjects(
+    context: CatalogContext, subjects: Iterable[Subject]
+) -> tuple[list[CompletenessRow], list[LabelRow]]:
+    """Completeness rows and label rows for products whose values are already at hand."""
+    families = context.families_by_id
+    channels = [c for c in context.channels.values() if c.locales]
+    plans: dict[tuple[int, str], _Plan] = {}
+    completeness: list[CompletenessRow] = []
+    labels: list[LabelRow] = []
+    dumps = json.dumps  # what SQLAlchemy's JSON type writes
+    for product_id, family_id, docs, roles, revision in subjects:
+        family: FamilyInfo | None = families.get(family_id) if family_id is not None else None
+        label = family.attribute_as_label if family else "name"
+        for locale in context.locales:
+            name = label_of(docs, label, locale)
+            labels.append((product_id, locale, name, sort_key(name)))
+        if family is None:
+            continue
+        resolved = layered(docs)
+        for channel in channels:
+            plan = plans.get((family.id, channel.code))
+            if plan is None:
+                plan = plans[(family.id, channel.code)] = _Plan(context, family, channel)
+            ratio, missing = plan.lowest(resolved, roles)
+            completeness.append((product_id, channel.id, ratio, dumps(missing), revision))
     return completeness, labels
+
+
+class _Plan:
+    """A family's requirements on one channel, ready to check many products against.
+
+    Gives what ``compute`` for each of the channel's locales and ``lowest_per_channel``
+    give, but checks an attribute that is not localizable once per product instead of once
+    per locale (the stored summaries of a large import are mostly this)."""
+
+    def __init__(self, context: CatalogContext, family: FamilyInfo, channel: ChannelInfo):
+        self.channel = channel
+        self.attributes: list[tuple[str, AttributeInfo | None]] = []
+        for code in family.requirements.get(channel.code, []):
+            attribute = context.attributes.get(code)
+            if attribute is None:
+                continue
+            # None: the identifier, which a product always has
+            self.attributes.append((code, None if attribute.type == "identifier" else attribute))
+        self.roles = list(family.image_requirements.get(channel.code, []))
+        self.required = len(self.attributes) + len(self.roles)
+        self.localizable = any(a is not None and a.localizable for _, a in self.attributes)
+
+    def lowest(self, values: Mapping[str, Any], roles: Iterable[str]) -> tuple[int, list[str]]:
+        """(ratio, missing) of the least complete locale (the first of equals)."""
+        channel = self.channel
+        shared: dict[str, bool] = {}
+        best: tuple[int, list[str]] | None = None
+        locales = channel.locales if self.localizable else channel.locales[:1]
+        roles = set(roles)
+        for locale in locales:
+            filled = 0
+            missing: list[str] = []
+            for code, attribute in self.attributes:
+                if attribute is None:
+                    ok = True
+                elif attribute.localizable:
+                    ok = is_filled(attribute, values, channel, locale)
+                else:
+                    ok = shared.get(code)  # type: ignore[assignment]
+                    if ok is None:
+                        ok = shared[code] = is_filled(attribute, values, channel, locale)
+                if ok:
+                    filled += 1
+                else:
+                    missing.append(code)
+            for role in self.roles:
+                if role in roles:
+                    filled += 1
+                else:
+                    missing.append(f"image:{role}")
+            ratio = 100 if self.required == 0 else (100 * filled) // self.required
+            if best is None or ratio < best[0]:
+                best = (ratio, missing)
+        assert best is not None  # channels without locales are left out
+        return best
+
+
+def write_summaries(
+    session: Session,
+    completeness: list[CompletenessRow],
+    labels: list[LabelRow],
+    *,
+    replace: Sequence[int],
+) -> None:
+    """Store summary rows, first removing those of the products in ``replace`` (an import
+    passes only the products it updated: the ones it created have none yet)."""
+    if replace:
+        for start in range(0, len(replace), CHUNK):
+            chunk = list(replace[start : start + CHUNK])
+            session.execute(
+                delete(ProductCompleteness).where(ProductCompleteness.product_id.in_(chunk))
+            )
+            session.execute(delete(ProductLabel).where(ProductLabel.product_id.in_(chunk)))
+    # Plain tuples through the driver's executemany: no per-row parameter processing in
+    # SQLAlchemy (a 100,000-product import writes 300,000 of these rows)
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    for table, rows in (
+        (_COMPLETENESS_COLUMNS, completeness),
+        (_LABEL_COLUMNS, labels),
+    ):
+        if rows:
+            name, columns = table
+            holders = ", ".join([mark] * len(columns))
+            connection.exec_driver_sql(
+                f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({holders})", rows
+            )
+
+
+_COMPLETENESS_COLUMNS = (
+    ProductCompleteness.__tablename__,
+    ("product_id", "channel_id", "ratio", "missing", "revision"),
+)
+_LABEL_COLUMNS = (ProductLabel.__tablename__, ("product_id", "locale", "name", "sort_key"))
 
 
 def refresh_products(
@@ -168,15 +288,7 @@ def refresh_products(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         completeness, labels = summarise(session, context, chunk)
-        session.execute(
-            delete(ProductCompleteness).where(ProductCompleteness.product_id.in_(chunk))
-        )
-        session.execute(delete(ProductLabel).where(ProductLabel.product_id.in_(chunk)))
-        # Core inserts (not ORM bulk): plain rows, no identity map; half the cost at 100k
-        if completeness:
-            session.execute(insert(ProductCompleteness.__table__), completeness)
-        if labels:
-            session.execute(insert(ProductLabel.__table__), labels)
+        write_summaries(session, completeness, labels, replace=chunk)
     return len(ids)
 
 

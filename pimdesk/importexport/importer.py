@@ -195,6 +195,9 @@ class Importer:
         self.existing_model_codes = set(session.scalars(select(ProductModel.code)))
         self.new_models: list[tuple[_Model, list[int] | None]] = []
         self._inherited_cache: dict[str, dict[str, Any]] = {}
+        self.summarised: set[int] = set()  # products whose stored summaries are written
+        self.indexed: set[int] = set()  # products whose search rows are written
+        self.indexer: search.Indexer | None = None
 
     # -- errors -----------------------------------------------------------------------------
 
@@ -512,7 +515,56 @@ class Importer:
                 self.flush()
         self.flush()
         if self.model_ids_changed:
-            self.report.product_ids |= revisions.touch_models(self.session, self.model_ids_changed)
+            touched = revisions.touch_models(self.session, self.model_ids_changed)
+            self.report.product_ids |= touched
+            # touch_products stored their summaries afresh, after every write of the file;
+            # their index rows may hold a model's values from before its row was read
+            self.summarised |= touched
+            self.indexed -= touched
+
+    def _summarise(
+        self, written: list[tuple[int, dict[str, Any], list[_Model]]], updated: list[int]
+    ) -> None:
+        """Store the summaries and index rows of the products this chunk just wrote, from
+        the values in hand (reading 100,000 documents back and decoding them again was a
+        third of a large import). ``updated``: the ones that had rows to replace."""
+        if not written or (self.report.errors and not self.skip_invalid):
+            return  # nothing, or the import will fail and roll back anyway
+        ids = [product_id for product_id, _, _ in written]
+        model_ids = {m.id for _, _, chain in written for m in chain if m.id is not None}
+        roles, model_roles = summary.approved_roles(self.session, ids, model_ids)
+        subjects = []
+        documents = []
+        for product_id, data, chain in written:
+            present = set(roles.get(product_id, ()))
+            for model in chain:
+                present |= model_roles.get(model.id or 0, set())
+            subjects.append(
+                summary.Subject(
+                    product_id,
+                    data["family_id"],
+                    [*(m.values for m in chain), data["values"]],
+                    present,
+                    data["revision"],
+                )
+            )
+            nearest_first = chain[::-1]
+            documents.append(
+                search.Document(
+                    product_id,
+                    data["sku"],
+                    data["family_id"],
+                    [data["values"], *(m.values for m in nearest_first)],
+                    [m.code for m in nearest_first],
+                )
+            )
+        completeness, labels = summary.summarise_subjects(self.context, subjects)
+        summary.write_summaries(self.session, completeness, labels, replace=updated)
+        self.summarised.update(ids)
+        if self.indexer is None:
+            self.indexer = search.Indexer(self.session)
+        self.indexer.index(documents)
+        self.indexed.update(ids)
 
     def flush(self) -> None:
         self.flush_models()
@@ -555,8 +607,9 @@ class Importer:
         self.current_links = self._current_links([r.id for r in existing.values()])
         inserts: list[dict[str, Any]] = []
         insert_meta: list[
-            tuple[NeutralRow, list[int] | None, list[int] | None, dict[str, Any]]
+            tuple[NeutralRow, list[int] | None, list[int] | None, dict[str, Any], list[_Model]]
         ] = []
+        written: list[tuple[int, dict[str, Any], list[_Model]]] = []
         updates: list[dict[str, Any]] = []
         links: list[tuple[int, list[int] | None, list[int] | None]] = []
         history_rows: list[dict[str, Any]] = []
@@ -566,12 +619,13 @@ class Importer:
             except _RowRejected as exc:
                 self.reject(row, exc.errors)
                 continue
-            kind, data, categories, tags, changes = prepared
+            kind, data, categories, tags, changes, chain = prepared
             if kind == "insert":
                 inserts.append(data)
-                insert_meta.append((row, categories, tags, data["values"]))
+                insert_meta.append((row, categories, tags, data, chain))
             elif kind == "update":
                 updates.append(data)
+                written.append((data["id"], {**data, "sku": row.identifier}, chain))
                 links.append((data["id"], categories, tags))
                 history_rows.extend(
                     hist.change_rows(
@@ -591,10 +645,11 @@ class Importer:
         if inserts:
             table = Product.__table__
             ids = self._insert(table, table.c.sku, inserts, [row["sku"] for row in inserts])
-            for row, categories, tags, _values in insert_meta:
+            for row, categories, tags, data, chain in insert_meta:
                 product_id = ids[row.identifier]
                 self.report.product_ids.add(product_id)
                 links.append((product_id, categories, tags))
+                written.append((product_id, data, chain))
             self.report.created += len(inserts)
             self._record_created(Product.__table__, "product", list(ids.values()))
         if updates:
@@ -603,6 +658,7 @@ class Importer:
         self._write_links(links)
         if history_rows:
             hist.record(self.session, history_rows)
+        self._summarise(written, [data["id"] for data in updates])
         if self.progress is not None:
             self.progress(self.rows_done, None)
 
@@ -700,7 +756,14 @@ class Importer:
 
     def _prepare(
         self, row: NeutralRow, current: Any, parent_codes: dict[int, str]
-    ) -> tuple[str, dict[str, Any], list[int] | None, list[int] | None, list[hist.FieldChange]]:
+    ) -> tuple[
+        str,
+        dict[str, Any],
+        list[int] | None,
+        list[int] | None,
+        list[hist.FieldChange],
+        list[_Model],
+    ]:
         try:
             sku = validate_identifier(row.identifier, field=row.identifier_column)
         except ValidationError as exc:
@@ -794,6 +857,7 @@ class Importer:
                 categories,
                 tags,
                 [],
+                chain,
             )
         changes = hist.diff_values(current.values, values)
         enabled = current.enabled if row.enabled is None else row.enabled
@@ -843,7 +907,7 @@ class Importer:
                 )
             )
         if not changes:
-            return "same", {}, None, None, []
+            return "same", {}, None, None, [], chain
         return (
             "update",
             {
@@ -858,6 +922,7 @@ class Importer:
             categories,
             tags,
             changes,
+            chain,
         )
 
 
@@ -897,8 +962,9 @@ def run(
         failed = ImportFailed(report.source, report.errors)
         failed.rejected_rows = importer.rejected_rows  # type: ignore[attr-defined]
         raise failed
-    search.reindex_products(session, report.product_ids)
-    summary.refresh_products(session, report.product_ids)
+    # most products were summarised and indexed chunk by chunk (Importer._summarise)
+    search.reindex_products(session, report.product_ids - importer.indexed)
+    summary.refresh_products(session, report.product_ids - importer.summarised)
     summary.refresh_models(session, {m.id for m in importer.models.values() if m.id})
     return importer
 
