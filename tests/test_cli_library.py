@@ -17,6 +17,7 @@ COMMANDS = [
     ["search", "kettle"],
     ["channels", "list"],
     ["publish", "shopify"],
+    ["publish", "--history"],
     ["rules", "list"],
     ["watch", "list"],
     ["assets", "list"],

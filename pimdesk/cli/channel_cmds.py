@@ -16,6 +16,7 @@ from pimdesk.cli.common import (
     pass_app,
     print_json,
 )
+from pimdesk.cli.display import name_list
 
 if TYPE_CHECKING:
     from pimdesk.services import publishing
@@ -168,7 +169,7 @@ def _show(detail: publishing.ChannelDetail, as_json: bool) -> None:
 
 
 @click.command("publish")
-@click.argument("channel")
+@click.argument("channel", required=False)
 @click.option(
     "--changed",
     "mode",
@@ -178,23 +179,39 @@ def _show(detail: publishing.ChannelDetail, as_json: bool) -> None:
 )
 @click.option("--all", "mode", flag_value="all", help="Rebuild and rewrite every listing.")
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
-@click.option("--history", is_flag=True, help="Show the channel's publish runs instead.")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Show the channel's publish runs instead (without CHANNEL: every channel's).",
+)
 @json_option
 @pass_app
 @handle_errors
 def publish(
-    app: AppContext, channel: str, mode: str, dry_run: bool, history: bool, as_json: bool
+    app: AppContext, channel: str | None, mode: str, dry_run: bool, history: bool, as_json: bool
 ) -> None:
-    """Publish CHANNEL's listings (or show its --history)."""
-    from pimdesk.services import publishing  # imported when the command runs
+    """Publish CHANNEL's listings (or show its --history).
 
+    With --history and no CHANNEL: the recent runs of every channel."""
     if history:
+        from pimdesk.services import publishing  # imported when the command runs
+
         runs = publishing.publish_history(app.library, channel)
         if as_json:
             print_json({"runs": [asdict(r) for r in runs]})
         else:
-            _history_lines(runs)
+            _history_lines(runs, every_channel=channel is None)
         return
+    if channel is None:
+        raise click.UsageError(
+            "Missing argument 'CHANNEL' (or --history for every channel's recent runs)."
+        )
+    _publish(app, channel, mode, dry_run, as_json)
+
+
+def _publish(app: AppContext, channel: str, mode: str, dry_run: bool, as_json: bool) -> None:
+    from pimdesk.services import publishing  # imported when the command runs
+
     bar: Any = None
 
     def progress(done: int, total: int) -> None:
@@ -218,25 +235,37 @@ def publish(
     if as_json:
         print_json(report.to_dict())
     else:
-        verb = "would publish" if dry_run else "published"
-        click.echo(
-            f"{channel}: {verb} {len(report.published)} changed "
-            f"({report.unchanged} unchanged), withdrew {len(report.withdrawn)}, "
-            f"blocked {len(report.blocked)} [{report.result}]"
-        )
-        for item in report.blocked:
-            click.echo(f"  blocked {item.sku}: {'; '.join(item.reasons)}")
-        for warning in report.warnings[:20]:
-            click.echo(f"  warning: {warning}", err=True)
-        for error in report.errors:
-            click.echo(f"error: {error}", err=True)
+        _report_lines(report)
     if report.result == "failed":
         raise click.exceptions.Exit(1)
 
 
-def _history_lines(runs: list[publishing.RunInfo]) -> None:
+def _report_lines(report: publishing.PublishReport) -> None:
+    """What a publish did, or with ``--dry-run`` what it would do, naming the SKUs."""
+    publish_verb, withdraw_verb = (
+        ("would publish", "would withdraw") if report.dry_run else ("published", "withdrew")
+    )
+    dry = " (dry run, nothing written)" if report.dry_run else ""
+    click.echo(
+        f"{report.channel}{dry}: {publish_verb} {len(report.published)} changed "
+        f"({report.unchanged} unchanged), {withdraw_verb} {len(report.withdrawn)}, "
+        f"blocked {len(report.blocked)} [{report.result}]"
+    )
+    for verb, skus in ((publish_verb, report.published), (withdraw_verb, report.withdrawn)):
+        if skus:
+            click.echo(f"  {verb} {len(skus)}: {name_list(skus)}")
+    for item in report.blocked:
+        click.echo(f"  blocked {item.sku}: {'; '.join(item.reasons)}")
+    for warning in report.warnings[:20]:
+        click.echo(f"  warning: {warning}", err=True)
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+
+
+def _history_lines(runs: list[publishing.RunInfo], *, every_channel: bool = False) -> None:
     """One line per run (newest first) saying what it did, with the SKUs it published,
-    withdrew and left out; a run that had nothing to write says so."""
+    withdrew and left out; a run that had nothing to write says so. ``every_channel``:
+    the runs of several channels, each line naming its channel."""
     if not runs:
         click.echo("no publish runs yet")
         return
@@ -249,15 +278,15 @@ def _history_lines(runs: list[publishing.RunInfo]) -> None:
                 f"{run.result}: {run.published} published, {run.withdrawn} withdrawn, "
                 f"{run.blocked} blocked"
             )
-        click.echo(f"#{run.id} {when} {run.mode}: {what}")
+        channel = f" {run.channel}" if every_channel else ""
+        click.echo(f"#{run.id} {when}{channel} {run.mode}: {what}")
         for label, skus in (
             ("published", run.products),
             ("withdrawn", run.withdrawn_skus),
             ("blocked", run.blocked_skus),
         ):
             if skus:
-                more = f" (+{len(skus) - 10} more)" if len(skus) > 10 else ""
-                click.echo(f"    {label}: {', '.join(skus[:10])}{more}")
+                click.echo(f"    {label}: {name_list(skus)}")
         for error in run.errors:
             click.echo(f"    error: {error}")
 

@@ -7,6 +7,7 @@ line and cut with ``…`` so one value never breaks a listing apart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 EMPTY = "(empty)"
@@ -54,3 +55,14 @@ def _mapping(value: dict[str, Any]) -> str:
     if not value:
         return EMPTY
     return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 file``, ``2 files``, ``0 files``; ``plural`` for nouns that do not take an -s."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+def name_list(names: Sequence[str], limit: int = 10) -> str:
+    """``A, B, C`` and, past ``limit`` names, `` (+N more)``: SKUs on one line."""
+    more = f" (+{len(names) - limit} more)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more

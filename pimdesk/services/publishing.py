@@ -1103,20 +1103,20 @@ def _finish_run(
         }
 
 
-def publish_history(library: Library, code: str, limit: int = RUN_HISTORY_LIMIT) -> list[RunInfo]:
-    """The channel's publish runs, newest first."""
+def publish_history(
+    library: Library, code: str | None = None, limit: int = RUN_HISTORY_LIMIT
+) -> list[RunInfo]:
+    """The channel's publish runs, newest first; without ``code``, the recent runs of every
+    channel (each :class:`RunInfo` names its channel)."""
     with library.session() as s:
-        channel = _channel(s, code)
-        runs = s.scalars(
-            select(PublishRun)
-            .where(PublishRun.channel_id == channel.id)
-            .order_by(PublishRun.id.desc())
-            .limit(limit)
-        )
+        query = select(PublishRun, Channel.code).join(Channel, Channel.id == PublishRun.channel_id)
+        if code is not None:
+            query = query.where(PublishRun.channel_id == _channel(s, code).id)
+        runs = s.execute(query.order_by(PublishRun.id.desc()).limit(limit)).all()
         return [
             RunInfo(
                 id=run.id,
-                channel=code,
+                channel=channel_code,
                 mode=run.mode,
                 result=run.result,
                 started_at=run.started_at,
@@ -1135,7 +1135,7 @@ def publish_history(library: Library, code: str, limit: int = RUN_HISTORY_LIMIT)
                     if isinstance(b, dict)
                 ],
             )
-            for run in runs
+            for run, channel_code in runs
         ]
 
 
