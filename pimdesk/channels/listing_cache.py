@@ -24,7 +24,7 @@ from pimdesk.channels.listings import BuiltListing
 if TYPE_CHECKING:
     from pimdesk.library import Library
 
-FORMAT = 1
+FORMAT = 2  # 2: issues saying a field is empty are said once (validation); 1 repeated them
 
 
 class ListingCache:

@@ -52,6 +52,7 @@ def validate_built(
             if spec.required and _empty(value):
                 what = f"its source {source!r} is empty" if source else "nothing is mapped to it"
                 issues.append(Issue(listing.sku, name, f"required by the channel, but {what}"))
+                central[id(item)].add(f"missing:{name}")
             if spec.max_length and isinstance(value, str) and len(value) > spec.max_length:
                 issues.append(
                     Issue(
@@ -69,7 +70,12 @@ def validate_built(
         required_attrs, required_roles = family_requirements.get(listing.family or "", ([], []))
         for code in required_attrs:
             if code != "sku" and _empty(listing.values.get(code)):
-                issues.append(Issue(listing.sku, code, "required by the family for this channel"))
+                # the channel's own check of the same field has said it is empty already
+                if f"missing:{code}" not in central[id(item)]:
+                    issues.append(
+                        Issue(listing.sku, code, "required by the family for this channel")
+                    )
+                central[id(item)].add(f"missing:{code}")
         roles = {image.role for image in listing.images}
         for role in required_roles:
             if role not in roles:
@@ -80,6 +86,8 @@ def validate_built(
                         f"no publishable {role} image (approved, rights valid)",
                     )
                 )
+                if not listing.images:
+                    central[id(item)].add("no image")
         for image in listing.images:
             longest = max(image.width, image.height)
             role_profile = setup.profile_for(image.role)
@@ -159,16 +167,27 @@ def validate_built(
         item = by_sku.get(issue.sku)
         if item is not None and not _said_already(issue, central[id(item)]):
             item.issues.append(issue)
+    for item in built:
+        item.issues[:] = list(dict.fromkeys(item.issues))  # the same issue twice: once
 
 
 # An exporter that checks an image size or a white background itself (Amazon's MAIN) would
 # repeat what the checks above already said about the same image: one message is enough.
+# The same for a field the checks above found empty ("missing:<field>": Google's "no price"
+# after "price: required by the channel") and for a product with no image at all ("no
+# image": Google's "image_link: no image" after "no publishable main image").
 _SAME_CONCERN = {"size": ("longest side",), "white": ("white",)}
 
 
 def _said_already(issue: Issue, concerns: set[str]) -> bool:
-    if not issue.blocking or "image" not in issue.field.lower():
+    if not issue.blocking:
         return False
+    if f"missing:{issue.field}" in concerns:
+        return True
+    if "image" not in issue.field.lower():
+        return False
+    if "no image" in concerns:
+        return True
     text = issue.message.lower()
     return any(word in text for concern in concerns for word in _SAME_CONCERN.get(concern, ()))
 

@@ -67,3 +67,26 @@ def test_a_dry_run_says_what_it_would_do_and_names_the_skus(tmp_path: Path) -> N
     assert "would" not in stdout
     assert "  withdrew 2: B-1, C-1" in stdout.splitlines()
     assert "  published 1: A-1" in stdout.splitlines()
+
+
+def test_each_blocked_product_gives_each_reason_once(library: Library) -> None:
+    """Google Merchant said "price" three times for a product without a price (the channel's
+    check, the family's, Google's own) and "no image" twice; once each, in the same order."""
+    from pimdesk.services.demo import load_demo
+
+    load_demo(library)
+    report = publishing.publish_channel(library, "google", dry_run=True)
+    reasons = {b.sku: b.reasons for b in report.blocked}
+    assert reasons["APR-DEN-01"] == [
+        "price: required by the channel, but its source 'price' is empty",
+        "images: no publishable main image (approved, rights valid)",
+    ]
+    assert reasons["JAR-SPC-6"] == [
+        "description: required by the family for this channel",
+        "images: no publishable main image (approved, rights valid)",
+    ]
+    for sku, said in reasons.items():
+        fields = [reason.split(":")[0] for reason in said]
+        assert len(fields) == len(set(fields)), (sku, said)
+    states = {s.sku: s.reasons for s in publishing.listing_states(library, "google")}
+    assert states["APR-DEN-01"] == reasons["APR-DEN-01"]
