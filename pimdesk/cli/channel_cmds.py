@@ -254,6 +254,8 @@ def _report_lines(report: publishing.PublishReport) -> None:
     for verb, skus in ((publish_verb, report.published), (withdraw_verb, report.withdrawn)):
         if skus:
             click.echo(f"  {verb} {len(skus)}: {name_list(skus)}")
+    for item in report.withdrawn_blocked:  # why a product leaves the channel
+        click.echo(f"    {item.sku} is blocked now: {'; '.join(item.reasons)}")
     for item in report.blocked:
         click.echo(f"  blocked {item.sku}: {'; '.join(item.reasons)}")
     for warning in report.warnings[:20]:

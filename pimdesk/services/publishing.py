@@ -135,6 +135,7 @@ class ListingState:
     sku: str
     product_id: int
     state: str  # published | waiting | never_published | withdraw | blocked
+    # why it is blocked; a published product that is blocked now is "withdraw" with reasons
     reasons: list[str] = field(default_factory=list)
     published: bool = False  # a listing of it is live on the channel
 
@@ -149,7 +150,9 @@ class PublishReport:
     published: list[str] = field(default_factory=list)  # new or changed listings written
     unchanged: int = 0
     withdrawn: list[str] = field(default_factory=list)
-    blocked: list[BlockedListing] = field(default_factory=list)
+    blocked: list[BlockedListing] = field(default_factory=list)  # left out, not on the channel
+    # published before, failing validation now: withdrawn (also in ``withdrawn``), with why
+    withdrawn_blocked: list[BlockedListing] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -549,8 +552,9 @@ def _states(plan: _Plan) -> list[ListingState]:
     published = plan.candidates.published
     for pid, entry in sorted(plan.entries.items(), key=lambda kv: kv[1].sku):
         if entry.blocked:
-            reasons = [f"{i.field}: {i.message}" for i in entry.issues if i.blocking]
-            out.append(ListingState(entry.sku, pid, "blocked", reasons, pid in published))
+            # published before: the next publish takes it off the channel (to withdraw)
+            state = "withdraw" if pid in published else "blocked"
+            out.append(ListingState(entry.sku, pid, state, _reasons(entry), pid in published))
         elif pid not in published:
             out.append(ListingState(entry.sku, pid, "never_published"))
         elif published[pid].fingerprint != entry.fingerprint:
@@ -569,9 +573,10 @@ def channel_counts(library: Library, code: str) -> ChannelCounts:
     with library.session() as s:
         setup = load_setup(s, registry, code)
         published_live = count_published_live(s, setup)
-    # waiting and blocked listings that were published before are not "published" now
+    # waiting listings and live ones to withdraw because they are blocked now (the only
+    # withdrawals with reasons) are not "published" now
     published = published_live - sum(
-        1 for st in states if st.state == "waiting" or (st.state == "blocked" and st.published)
+        1 for st in states if st.state == "waiting" or (st.state == "withdraw" and st.reasons)
     )
     return ChannelCounts(
         published=published,
@@ -670,10 +675,16 @@ def _outcome(
     ``entries`` and the published rows."""
     live_entries = sorted(entries, key=lambda e: e.sku)
     feed = [e for e in live_entries if not e.blocked]
+    # a product counts once: blocked, or withdrawn when it was on the channel until now
     report.blocked = [
-        BlockedListing(e.sku, [f"{i.field}: {i.message}" for i in e.issues if i.blocking])
+        BlockedListing(e.sku, _reasons(e))
         for e in live_entries
-        if e.blocked
+        if e.blocked and e.product_id not in published
+    ]
+    report.withdrawn_blocked = [
+        BlockedListing(e.sku, _reasons(e))
+        for e in live_entries
+        if e.blocked and e.product_id in published
     ]
     for entry in live_entries:
         report.warnings.extend(str(i) for i in entry.issues if not i.blocking)
@@ -687,7 +698,7 @@ def _outcome(
     blocked_ids = {e.product_id for e in live_entries if e.blocked}
     gone = list(withdraw) + [published[pid] for pid in blocked_ids if pid in published]
     report.withdrawn = sorted(row.sku for row in gone)
-    if report.blocked:
+    if report.blocked or report.withdrawn_blocked:
         report.result = "partial"
     changed_ids = {e.product_id for e in changed}
     stale = [
@@ -698,6 +709,21 @@ def _outcome(
         and published[e.product_id].revision != e.revision
     ]
     return _Outcome(feed, changed, gone, stale)
+
+
+def _reasons(entry: BuiltListing) -> list[str]:
+    return [f"{i.field}: {i.message}" for i in entry.issues if i.blocking]
+
+
+def _blocked_details(report: PublishReport) -> dict[str, Any]:
+    """The blocked products of a run, with their reasons, as the run's details keep them."""
+    return {
+        key: [{"sku": b.sku, "reasons": b.reasons} for b in items][:1000]
+        for key, items in (
+            ("blocked", report.blocked),
+            ("withdrawn_blocked", report.withdrawn_blocked),
+        )
+    }
 
 
 def _dry_run_checks(setup: ChannelSetup, report: PublishReport) -> None:
@@ -968,10 +994,7 @@ def _record_nothing(
             published=0,
             withdrawn=0,
             blocked=len(report.blocked),
-            details={
-                "notes": [NOTHING_TO_PUBLISH],
-                "blocked": [{"sku": b.sku, "reasons": b.reasons} for b in report.blocked][:1000],
-            },
+            details={"notes": [NOTHING_TO_PUBLISH], **_blocked_details(report)},
         )
         s.add(run)
         s.flush()
@@ -1096,7 +1119,7 @@ def _finish_run(
             "listed": len(feed) if listed is None else listed,
             "versions": sorted({v for e in changed for v in e.versions})[:5000],
             "withdrawn": report.withdrawn[:1000],
-            "blocked": [{"sku": b.sku, "reasons": b.reasons} for b in report.blocked][:1000],
+            **_blocked_details(report),
             "errors": report.errors,
             "notes": report.notes,
             "files": report.files[:100],

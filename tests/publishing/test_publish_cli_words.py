@@ -90,3 +90,32 @@ def test_each_blocked_product_gives_each_reason_once(library: Library) -> None:
         assert len(fields) == len(set(fields)), (sku, said)
     states = {s.sku: s.reasons for s in publishing.listing_states(library, "google")}
     assert states["APR-DEN-01"] == reasons["APR-DEN-01"]
+
+
+def test_a_published_product_blocked_now_counts_as_to_withdraw_then_withdrawn(
+    tmp_path: Path,
+) -> None:
+    root = two_channels(tmp_path)
+    with Library.open(root) as lib:
+        products.set_values(lib, "B-1", {"price-USD": None})  # Shopify blocks it now
+        counts = publishing.channel_counts(lib, "shop")
+        assert (counts.published, counts.withdraw, counts.blocked) == (2, 1, 0)
+        states = {s.sku: s for s in publishing.listing_states(lib, "shop")}
+        assert states["B-1"].state == "withdraw" and states["B-1"].reasons
+    code, stdout, _ = run(root, "status")
+    shop_line = next(line for line in stdout.splitlines() if line.startswith("publish   shop"))
+    assert "1 to withdraw" in shop_line and "0 blocked" in shop_line
+
+    code, stdout, _ = run(root, "publish", "shop")
+    assert code == 0
+    lines = stdout.splitlines()
+    assert lines[0].endswith("withdrew 1, blocked 0 [partial]"), lines[0]
+    assert "  withdrew 1: B-1" in lines
+    assert any(line.startswith("    B-1 is blocked now: price") for line in lines), lines
+    with Library.open(root) as lib:
+        run_info = publishing.publish_history(lib, "shop")[0]
+        assert (run_info.withdrawn, run_info.blocked) == (1, 0)
+        assert run_info.withdrawn_skus == ["B-1"] and run_info.blocked_skus == []
+        # off the channel now: from here on it is simply blocked
+        counts = publishing.channel_counts(lib, "shop")
+        assert (counts.published, counts.withdraw, counts.blocked) == (2, 0, 1)
