@@ -167,6 +167,7 @@ def _copy_and_analyse(
         if flushed[0] is not None:
             result.problem = f"cannot store the file in the library: {flushed[0]}"
             return
+        store.release_cache(incoming)  # flushed and unmapped: the pages can go
         try:
             store.commit(incoming, fmt.extension, synced=True)
         except OSError as exc:

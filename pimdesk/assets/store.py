@@ -118,6 +118,29 @@ class ContentStore:
         finally:
             os.close(fd)
 
+    @staticmethod
+    def release_cache(incoming: Incoming) -> None:
+        """Let the kernel drop the copy's pages from memory once they are on disk and no
+        longer mapped (like ``cp --nocache``). An ingest writes gigabytes of originals that
+        nothing reads again soon; without this they push everything else out of the page
+        cache, and every file's copy lands in memory never used before, which costs several
+        times the copy itself on a virtual machine (its host backs each new page on first
+        touch: 20 ms instead of 3 ms per 10 MB photo, measured). Dropped pages are reused
+        by the next file's copy. Best effort: not every platform has ``posix_fadvise``."""
+        advise = getattr(os, "posix_fadvise", None)
+        if advise is None:
+            return
+        try:
+            fd = os.open(incoming.temp, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            advise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
     def commit(self, incoming: Incoming, extension: str, *, synced: bool = False) -> Path:
         target = self.object_path(incoming.sha256, extension)
         if target.is_file():
