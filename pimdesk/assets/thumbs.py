@@ -20,6 +20,7 @@ from PIL import Image, ImageCms, ImageDraw
 
 THUMB_SIZE = 512
 WEBP_QUALITY = 80
+DECODE_BLOCK = 4 * 1024 * 1024
 WEBP_METHOD = 1  # 7x faster than the default 4 at 512 px, files ~25% larger: ingest speed wins
 
 TRANSPOSE = {
@@ -66,6 +67,9 @@ def prepare_draft(image: Image.Image, size: int = THUMB_SIZE) -> None:
     if image.format == "JPEG":
         mode = "RGB" if image.mode in ("RGB", "YCbCr") else None
         image.draft(mode, fitted_size(*image.size, size))
+        # Feed the decoder in a few large reads instead of 64 KB ones (Pillow's default):
+        # a 10 MB photo then takes a handful of Python calls, not 160.
+        image.decodermaxblock = DECODE_BLOCK
 
 
 def _to_display_mode(image: Image.Image) -> Image.Image:
@@ -104,7 +108,10 @@ def render_thumbnail(image: Image.Image, size: int = THUMB_SIZE) -> Image.Image:
     image.load()
     if image.mode in ("P", "1", "I;16", "I;16B", "I;16L", "I", "F"):
         image = _to_display_mode(image)
-    image.thumbnail((size, size))  # bicubic with reducing_gap=2: fast and fine at 512 px
+    # Box reduction by whole factors first (reducing_gap), then bilinear, which Pillow
+    # widens with the scale, so it still averages every source pixel: after the JPEG draft
+    # the last step is under 2x, where bicubic costs 60% more for no visible difference.
+    image.thumbnail((size, size), Image.Resampling.BILINEAR)
     for op in TRANSPOSE.get(orientation, []):
         image = image.transpose(op)
     image = _to_srgb(image, icc)
