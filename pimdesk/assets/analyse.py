@@ -21,7 +21,7 @@ from typing import Any
 from PIL import Image
 
 from pimdesk.assets import formats, libtiff, metadata, thumbs
-from pimdesk.assets.store import ContentStore, Incoming, mapped
+from pimdesk.assets.store import ContentStore, Incoming
 
 _PLUGINS_READY = False
 
@@ -155,12 +155,12 @@ def _copy_and_analyse(
         flusher.start()
         try:
             if fmt.needs_pixels:
-                with mapped(incoming.temp) as view:
-                    ok = _analyse_image(view, store, result)
+                ok = _analyse_image(incoming.view, store, result)
             else:
                 _analyse_other(incoming.temp, fmt, store, result)
                 ok = True
         finally:
+            incoming.close()
             flusher.join()
         if not ok:
             return

@@ -18,7 +18,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 CHUNK = 1024 * 1024
@@ -65,11 +65,18 @@ def thumb_relpath(sha256: str) -> str:
 
 @dataclass
 class Incoming:
-    """A file copied into ``objects/`` under a temporary name, with its hash."""
+    """A file copied into ``objects/`` under a temporary name, with its hash, and the copy
+    still mapped (``view``) so the caller decodes the very bytes that were hashed without
+    mapping the file a second time."""
 
     sha256: str
     size: int
     temp: Path
+    view: mmap.mmap | io.BytesIO = field(default_factory=io.BytesIO, repr=False)
+
+    def close(self) -> None:
+        """Unmap the copy (safe to call again)."""
+        self.view.close()
 
 
 class ContentStore:
@@ -89,8 +96,8 @@ class ContentStore:
 
     def receive_copy(self, source_fd: int) -> Incoming:
         """Copy an open file to a temporary name in ``objects/`` inside the kernel, then hash
-        the copy: what is hashed (and later decoded, see :func:`mapped`) is exactly what is
-        stored. :meth:`commit` moves it into place; :meth:`discard` drops it."""
+        the copy: what is hashed (and later decoded from ``Incoming.view``) is exactly what
+        is stored. :meth:`commit` moves it into place; :meth:`discard` drops it."""
         incoming_dir = self.root / "objects"
         incoming_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=incoming_dir)
@@ -100,12 +107,12 @@ class ContentStore:
                 size = kernel_copy(source_fd, fd)
             finally:
                 os.close(fd)
-            with mapped(temp) as view:
-                digest = hashlib.sha256(view if isinstance(view, mmap.mmap) else b"").hexdigest()
+            view = map_file(temp)
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
-        return Incoming(digest, size, temp)
+        digest = hashlib.sha256(view if isinstance(view, mmap.mmap) else b"").hexdigest()
+        return Incoming(digest, size, temp, view)
 
     @staticmethod
     def sync(incoming: Incoming) -> None:
@@ -154,17 +161,25 @@ class ContentStore:
         return target
 
     def discard(self, incoming: Incoming) -> None:
+        incoming.close()
         incoming.temp.unlink(missing_ok=True)
+
+
+def map_file(path: Path) -> mmap.mmap | io.BytesIO:
+    """A file's bytes without copying them into Python: a read-only memory map, usable as a
+    buffer (hashing) and as a file object (decoders); the caller closes it. Only for files
+    the library owns (a mapped file truncated by someone else kills the reader)."""
+    with path.open("rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return io.BytesIO(b"")
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 @contextmanager
 def mapped(path: Path) -> Iterator[mmap.mmap | io.BytesIO]:
-    """A file's bytes without copying them into Python: a read-only memory map, usable as a
-    buffer (hashing) and as a file object (decoders). Only for files the library owns (a
-    mapped file truncated by someone else kills the reader)."""
-    with path.open("rb") as handle:
-        if os.fstat(handle.fileno()).st_size == 0:
-            yield io.BytesIO(b"")
-            return
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as region:
-            yield region
+    """:func:`map_file` for the length of a ``with`` block."""
+    region = map_file(path)
+    try:
+        yield region
+    finally:
+        region.close()
