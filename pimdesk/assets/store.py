@@ -16,8 +16,6 @@ import io
 import mmap
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,13 +171,3 @@ def map_file(path: Path) -> mmap.mmap | io.BytesIO:
         if os.fstat(handle.fileno()).st_size == 0:
             return io.BytesIO(b"")
         return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-
-
-@contextmanager
-def mapped(path: Path) -> Iterator[mmap.mmap | io.BytesIO]:
-    """:func:`map_file` for the length of a ``with`` block."""
-    region = map_file(path)
-    try:
-        yield region
-    finally:
-        region.close()
