@@ -67,7 +67,8 @@ class AssetVersion(Base):
     asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    size: Mapped[int] = mapped_column(Integer)
+    # 64-bit: videos and large TIFFs pass 2 GiB (SQLite's INTEGER is 64-bit already).
+    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
     format: Mapped[str] = mapped_column(String(20))  # JPEG, PNG, HEIF, PDF, MP4, ...
     extension: Mapped[str] = mapped_column(String(20))
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
