@@ -319,7 +319,12 @@ def _change_line(change: dict[str, Any]) -> str:
 @pass_app
 @handle_errors
 def set_command(app: AppContext, sku: str, assignments: tuple[str, ...], as_json: bool) -> None:
-    """Set values: ``pimdesk products set SKU name-en_US="Kettle" price-USD=24``."""
+    """Set values of product SKU, each as field=value.
+
+    \b
+    pimdesk products set WB-750 name-en_US="Kettle" price-USD=24
+    pimdesk products set WB-750 weight=1.2 weight-unit=KILOGRAM
+    """
     from pimdesk.services import products
 
     edits: dict[str, str] = {}

@@ -9,6 +9,7 @@ key (the SKU), never by OFFSET, so a large catalog scrolls at the same speed at 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +49,7 @@ from pimdesk.catalog.variants import (
 )
 from pimdesk.errors import NotFoundError, PimdeskError, ValidationError
 from pimdesk.events import Change
-from pimdesk.importexport.columns import ColumnKey, parse_column
+from pimdesk.importexport.columns import ColumnKey, UnknownAttributeError, parse_column
 from pimdesk.library import Library
 
 DEFAULT_PAGE = 100
@@ -488,12 +489,15 @@ def edit_cells(context: CatalogContext, edits: Edits) -> list[Cell]:
     cells: list[Cell] = []
     if isinstance(edits, Mapping):
         for column, raw in edits.items():
-            key = parse_column(str(column), context)
+            try:
+                key = parse_column(str(column), context)
+            except UnknownAttributeError as exc:
+                raise unknown_attribute(context, exc.attribute, str(column)) from None
             cells.append(Cell(key, raw, str(column)))
         return cells
     for edit in edits:
         if edit.attribute not in context.attributes:
-            raise ValidationError(f"unknown attribute {edit.attribute!r}", where=edit.attribute)
+            raise unknown_attribute(context, edit.attribute, edit.attribute)
         from pimdesk.importexport.columns import column_name
 
         name = column_name(edit.attribute, edit.locale, edit.channel, edit.part)
@@ -502,6 +506,18 @@ def edit_cells(context: CatalogContext, edits: Edits) -> list[Cell]:
             Cell(ColumnKey(key.attribute, key.locale, key.channel, key.part), edit.data, name)
         )
     return cells
+
+
+def unknown_attribute(context: CatalogContext, code: str, given: str) -> ValidationError:
+    """Editing a product cannot create an attribute (an import can): say the close codes and
+    where new attributes come from, not an option the editing command does not have."""
+    close = difflib.get_close_matches(code, list(context.attributes), n=3, cutoff=0.7)
+    guess = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    return ValidationError(
+        f"unknown attribute {code!r}",
+        where=given,
+        hint=guess + "new attributes come from: pimdesk import FILE --create-attributes",
+    )
 
 
 def _parent_is_root(session: Session, parent_id: int) -> bool:
