@@ -37,6 +37,16 @@ class MappedField:
     source: str | None
     origin: str  # "mapped" (field_map), "default" (FieldSpec.default_source) or "none"
     required: bool
+    fallback: str | None = None  # what the exporter writes when the source is empty
+
+
+def fallback(spec: FieldSpec) -> str | None:
+    """What the exporter makes of the field when nothing fills it, as its ``help`` says by
+    the convention ``"Empty: made from the product title."`` (None: it stays empty)."""
+    head, sep, rest = spec.help.partition(":")
+    if not sep or head.strip().lower() != "empty":
+        return None
+    return rest.strip().rstrip(".") or None
 
 
 def effective_map(
@@ -59,7 +69,9 @@ def describe_map(specs: Sequence[FieldSpec], field_map: Mapping[str, Any]) -> li
     for spec in specs:
         source = effective[spec.name]
         origin = "mapped" if spec.name in field_map else ("default" if source else "none")
-        rows.append(MappedField(spec.name, spec.label, source, origin, spec.required))
+        rows.append(
+            MappedField(spec.name, spec.label, source, origin, spec.required, fallback(spec))
+        )
     return rows
 
 
@@ -94,9 +106,13 @@ def check_field(specs: Sequence[FieldSpec], field: str, exporter: str) -> FieldS
 def unfilled_sources(
     specs: Sequence[FieldSpec], field_map: Mapping[str, Any], attribute_codes: set[str]
 ) -> list[str]:
-    """Channel fields that nothing can fill: no source, or a source that no longer exists."""
+    """Channel fields that nothing can fill: no source, or a source that no longer exists,
+    and no fallback of the exporter's (a Shopify handle made from the title is filled)."""
     missing = []
+    with_fallback = {spec.name for spec in specs if fallback(spec)}
     for name, source in effective_map(specs, field_map).items():
+        if name in with_fallback:
+            continue
         if not source or (not source.startswith("@") and source not in attribute_codes):
             missing.append(name)
     return missing

@@ -157,7 +157,14 @@ def _show(detail: publishing.ChannelDetail, as_json: bool) -> None:
         click.echo("  fields:")
         for row in detail.fields:
             required = " (required)" if row.required else ""
-            click.echo(f"    {row.field}{required} <- {row.source or '(nothing)'} [{row.origin}]")
+            if row.source:
+                source = f"{row.source} [{row.origin}]"
+                source += f"; when empty: {row.fallback}" if row.fallback else ""
+            elif row.fallback:  # the exporter fills it itself (a handle from the title)
+                source = f"{row.fallback} [exporter]"
+            else:
+                source = f"(nothing) [{row.origin}]"
+            click.echo(f"    {row.field}{required} <- {source}")
     if detail.unfilled_fields:
         click.echo(f"  nothing fills: {', '.join(detail.unfilled_fields)}")
     if detail.counts is not None:

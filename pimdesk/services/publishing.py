@@ -105,6 +105,7 @@ class FieldRow:
     source: str | None
     origin: str
     required: bool
+    fallback: str | None = None  # what the exporter writes when the source is empty
 
 
 @dataclass(frozen=True)
@@ -393,7 +394,7 @@ def map_field(library: Library, code: str, field_name: str, source: str) -> Fiel
         )
     forget(library, code)
     library.emit(Change("channel", channel_codes=frozenset({code})))
-    return FieldRow(row.name, row.label, row.source, row.origin, row.required)
+    return FieldRow(row.name, row.label, row.source, row.origin, row.required, row.fallback)
 
 
 def list_channels(library: Library) -> tuple[list[ChannelSummary], list[str]]:
@@ -443,7 +444,7 @@ def show_channel(library: Library, code: str, *, with_counts: bool = True) -> Ch
             else:
                 specs = [asdict(spec) for spec in cls.settings_spec]
                 rows = [
-                    FieldRow(r.name, r.label, r.source, r.origin, r.required)
+                    FieldRow(r.name, r.label, r.source, r.origin, r.required, r.fallback)
                     for r in mapping.describe_map(cls.fields_spec, channel.field_map or {})
                 ]
                 unfilled = mapping.unfilled_sources(

@@ -150,7 +150,7 @@ _DISPLAY_UNITS = {"gram": "g", "g": "g", "kilogram": "kg", "kg": "kg", "pound": 
                   "lb": "lb", "ounce": "oz", "oz": "oz"}  # fmt: skip
 
 FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("handle", "URL handle", None, help="Empty: made from the product title."),
+    FieldSpec("handle", "URL handle", None, help="Empty: made from the title, model code or SKU."),
     FieldSpec("vendor", "Vendor", "brand"),
     FieldSpec("type", "Type", "product_type", help="Empty: the product's family."),
     FieldSpec("tags", "Tags", "@tags"),
