@@ -38,7 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("catalog_cmds", "Check the catalog's integrity; exit 1 when anything is wrong."),
     "demo": (
         "catalog_cmds",
-        "Fill the library with a demo shop: families, variants, two locales, three channels.",
+        "Fill the library with a demo shop: variants, two locales, storefront, Shopify, Google.",
     ),
     "import": (
         "catalog_cmds",

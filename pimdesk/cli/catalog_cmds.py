@@ -148,7 +148,7 @@ def check_command(app: AppContext, repair: bool, as_json: bool) -> None:
 @pass_app
 @handle_errors
 def demo_command(app: AppContext, as_json: bool) -> None:
-    """Fill the library with a demo shop: families, variants, two locales, three channels."""
+    """Fill the library with a demo shop: variants, two locales, storefront, Shopify, Google."""
     from pimdesk.services.demo import load_demo
 
     report = load_demo(app.create_library())

@@ -101,8 +101,8 @@ def setup_reference_data(library: Library) -> str:
             if spec["code"] in channels:
                 continue
             s.add(_channel(library, spec))
-            count("channels")
         s.flush()
+        channels_now = _channels_line(s)
         families = set(s.scalars(select(Family.code)))
         for spec in setup["families"]:
             if spec["code"] in families:
@@ -137,9 +137,23 @@ def setup_reference_data(library: Library) -> str:
             Path(output.replace("{library}", str(library.root))).mkdir(parents=True, exist_ok=True)
     library.emit(Change(kind="reference", detail="demo"))
     parts = [f"{n} {kind}" for kind, n in added.items()]
-    return f"{len(setup['locales'])} locales, {len(setup['currencies'])} currencies" + (
-        ", added " + ", ".join(parts) if parts else ""
+    return (
+        f"{len(setup['locales'])} locales, {len(setup['currencies'])} currencies, "
+        + channels_now
+        + (", added " + ", ".join(parts) if parts else "")
     )
+
+
+def _channels_line(session: Any) -> str:
+    """Every channel the library has now, as ``status`` lists them: the demo's and the one
+    a new library starts with (``ecommerce``, no exporter), so the two counts agree."""
+    rows = session.execute(select(Channel.code, Channel.exporter).order_by(Channel.id)).all()
+    live = [code for code, exporter in rows if exporter]
+    idle = [code for code, exporter in rows if not exporter]
+    text = f"{len(rows)} channel{'' if len(rows) == 1 else 's'} ({', '.join(live)}"
+    if idle:
+        text += f"; {', '.join(idle)} without an exporter"
+    return text + ")"
 
 
 def _channel(library: Library, spec: dict[str, Any]) -> Channel:
