@@ -267,6 +267,7 @@ class Batches:
         root = str(self.library.root)
         with self.library.session() as session:
             writer = Writer(session, self.matcher, self.products)
+            writer.prefetch([item.result.sha256 for item in items if item.result.sha256])
             outcomes = []
             for item in items:
                 if item.result.sha256 and not item.result.analysed:
@@ -283,6 +284,7 @@ class Batches:
             for path, reason in problems or []:
                 outcomes.append(writer.problem(path, reason))
             writer.finish()
+            outcomes = writer.completed(outcomes)
             product_ids = touch_assets(session, writer.asset_ids)
             product_ids |= touch_products(session, writer.product_ids - product_ids)
         self.report.files.extend(outcomes)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from sqlalchemy import func, select, update
@@ -105,16 +105,60 @@ class ProductIndex:
 
 
 class Writer:
-    """Records one batch of files; collects the ids it touched."""
+    """Records one batch of files; collects the ids it touched.
+
+    New rows are flushed once, in :meth:`finish` (or when a query needs them), not after
+    every file: a flush per file was most of the writer's time. Until then a new asset has
+    no id, so callers pass the outcomes through :meth:`completed` after :meth:`finish`.
+    """
 
     def __init__(self, session: Session, matcher: Matcher, products: ProductIndex):
         self.session = session
         self.matcher = matcher
         self.products = products
         self.auto_approve = bool(settings.get(session, settings.AUTO_APPROVE))
-        self.asset_ids: set[int] = set()
         self.product_ids: set[int] = set()
+        self._asset_ids: set[int] = set()
+        self._new_assets: list[Asset] = []  # touched, not flushed yet: ids come in finish()
+        self._unfinished: dict[int, tuple[oc.FileOutcome, AssetVersion]] = {}
+        self._by_hash: dict[str, list[AssetVersion]] = {}
         self._resolved_paths: list[str] = []
+
+    @property
+    def asset_ids(self) -> set[int]:
+        """The assets this writer created or changed (flushes pending rows for their ids)."""
+        self._collect_new_ids()
+        return self._asset_ids
+
+    def _collect_new_ids(self) -> None:
+        if self._new_assets:
+            self.session.flush()
+            self._asset_ids.update(asset.id for asset in self._new_assets)
+            self._new_assets = []
+
+    def prefetch(self, hashes: Collection[str]) -> None:
+        """Load the versions already holding these bytes in one query (one per file else)."""
+        wanted = sorted(set(hashes) - self._by_hash.keys())
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for sha in chunk:
+                self._by_hash[sha] = []
+            rows = self.session.scalars(
+                select(AssetVersion)
+                .where(AssetVersion.sha256.in_(chunk))
+                .order_by(AssetVersion.id)
+            )
+            for version in rows:
+                self._by_hash[version.sha256].append(version)
+
+    def _known(self, sha256: str) -> list[AssetVersion]:
+        """The versions holding these bytes, oldest first, those recorded in this batch too."""
+        if sha256 not in self._by_hash:
+            self.prefetch([sha256])
+        known = self._by_hash[sha256]
+        if any(version.id is None for version in known):
+            self.session.flush()  # same bytes twice in one batch: the first needs its ids
+        return list(known)
 
     # -- entry points -------------------------------------------------------------------
 
@@ -125,13 +169,7 @@ class Writer:
             return self.problem(
                 result.path, result.problem or "unknown problem", result.sha256, seen
             )
-        known = list(
-            self.session.scalars(
-                select(AssetVersion)
-                .where(AssetVersion.sha256 == result.sha256)
-                .order_by(AssetVersion.id)
-            )
-        )
+        known = self._known(result.sha256)
         same_source = [v for v in known if v.source_path == result.path]
         if same_source:
             version = same_source[-1]
@@ -194,7 +232,7 @@ class Writer:
                     version = next(v for v in holder.versions if v.sha256 == latest.sha256)
                 self.session.delete(asset)
                 self.session.flush()
-                self.asset_ids.add(holder.id)
+                self._asset_ids.add(holder.id)
                 return self._outcome(latest.source_path, oc.NEW_VERSION, version, match)
         reason = slot if isinstance(slot, str) else (match.reason or "no filename rule matched")
         asset.inbox_reason = reason.lstrip("!")
@@ -209,7 +247,7 @@ class Writer:
         version.source_missing = False
         self._resolve_problems(result.path)
         asset = version.asset
-        self.asset_ids.add(asset.id)
+        self._touched(asset)
         if match.matched:  # renamed to name another slot: link it there too, if it is free
             slot = self._resolve_slot(match)
             if isinstance(slot, Target) and self._slot_asset(slot, match) is None:
@@ -349,8 +387,8 @@ class Writer:
         )
         asset.versions.append(version)
         asset.updated_at = utcnow()
-        self.session.flush()
-        self.asset_ids.add(asset.id)
+        self._by_hash.setdefault(version.sha256, []).append(version)
+        self._touched(asset)
         return version
 
     def _link(self, asset: Asset, target: Target, match: FileMatch) -> None:
@@ -365,8 +403,7 @@ class Writer:
             )
         )
         asset.inbox_reason = None
-        self.session.flush()
-        self.asset_ids.add(asset.id)
+        self._touched(asset)
         if target.product_id is not None:
             self.product_ids.add(target.product_id)
 
@@ -389,6 +426,24 @@ class Writer:
             )
         self._resolved_paths = []
         self.session.flush()
+        self._collect_new_ids()
+
+    def completed(self, outcomes: list[oc.FileOutcome]) -> list[oc.FileOutcome]:
+        """The outcomes with the asset ids known only after :meth:`finish` filled in."""
+        done = []
+        for outcome in outcomes:
+            pending = self._unfinished.get(id(outcome))
+            if pending is not None and pending[0] is outcome:
+                version = pending[1]
+                outcome = replace(outcome, asset_id=version.asset_id, version=version.number)
+            done.append(outcome)
+        return done
+
+    def _touched(self, asset: Asset) -> None:
+        if asset.id is None:
+            self._new_assets.append(asset)
+        else:
+            self._asset_ids.add(asset.id)
 
     def _outcome(
         self,
@@ -399,7 +454,7 @@ class Writer:
         reason: str | None = None,
     ) -> oc.FileOutcome:
         matched = match is not None and match.matched
-        return oc.FileOutcome(
+        outcome = oc.FileOutcome(
             path=path,
             outcome=kind,
             asset_id=version.asset_id,
@@ -410,6 +465,9 @@ class Writer:
             reason=reason,
             rule=match.rule if match else None,
         )
+        if version.asset_id is None:  # a row of this batch, not flushed yet
+            self._unfinished[id(outcome)] = (outcome, version)
+        return outcome
 
 
 def _copy_metadata(result: FileResult, known: AssetVersion) -> None:

@@ -641,6 +641,8 @@ def rematch(library: Library, asset_ids: Sequence[int] | None = None) -> Rematch
             outcome = writer.rematch(asset)
             (report.waiting if outcome.outcome == oc.UNMATCHED else report.linked).append(outcome)
         writer.finish()
+        report.linked = writer.completed(report.linked)
+        report.waiting = writer.completed(report.waiting)
         product_ids = touch_assets(session, writer.asset_ids)
         product_ids |= touch_products(session, writer.product_ids - product_ids)
     if report.linked:
