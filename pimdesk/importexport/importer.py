@@ -670,7 +670,7 @@ class Importer:
         INSERT ... RETURNING over many rows makes SQLAlchemy build one huge statement that
         psycopg parses in Python; a second SELECT per chunk is much cheaper.
         """
-        self.session.execute(table.insert(), rows)
+        _executemany(self.session, table, rows)
         ids: dict[str, int] = {}
         for start in range(0, len(keys), 900):
             chunk = keys[start : start + 900]
@@ -924,6 +924,51 @@ class Importer:
             changes,
             chain,
         )
+
+
+def _executemany(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """``session.execute(table.insert(), rows)``, storing exactly the same, but on SQLite
+    through the driver with each column's own bind processor applied here: the same
+    timestamp object in every row is converted once, not 200,000 times (SQLAlchemy's
+    per-row parameter processing was a tenth of a 100,000-product import).
+
+    Falls back to SQLAlchemy when a column with a Python-side default is left out (it
+    would fill it in) or on other engines."""
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0]) if rows else []
+    defaulted = {c.name for c in table.c if c.default is not None}
+    if dialect.name != "sqlite" or not rows or not defaulted <= set(names):
+        session.execute(table.insert(), rows)
+        return
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
+    cache: list[tuple[Any, Any]] = [(_NOTHING, None)] * len(names)
+
+    def converted(row: dict[str, Any]) -> tuple[Any, ...]:
+        out = []
+        for i, name in enumerate(names):
+            value = row[name]
+            process = processors[i]
+            if process is not None and value is not None:
+                seen, result = cache[i]
+                if seen is not value:  # identical objects (the import's "now") convert once
+                    result = process(value)
+                    cache[i] = (value, result)
+                value = result
+            out.append(value)
+        return tuple(out)
+
+    quote = dialect.identifier_preparer.quote
+    statement = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join('?' * len(names))})"
+    )
+    connection.exec_driver_sql(statement, [converted(row) for row in rows])
+
+
+_NOTHING = object()
 
 
 def run(

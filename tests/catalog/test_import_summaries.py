@@ -11,6 +11,7 @@ the products back (``Importer._summarise``): these tests are what keeps the two 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +153,17 @@ def test_an_import_stores_what_the_catalog_computes_afresh(
     assert len(names) == 3  # TEE-BLK-S, TEE-BLK-M, TEE-WHT-S
     with pictured.session() as s:
         found = search.search_products(s, "neu", limit=10)
+        # rows the import writes through the driver store timestamps as the ORM does
+        stamps = dict(
+            s.execute(
+                text("SELECT sku, created_at FROM product WHERE sku IN ('TEE-BLK-S', 'POLO-S')")
+            ).all()
+        )
+        imported = s.scalar(select(Product.created_at).where(Product.sku == "POLO-S"))
     assert {hit.sku for hit in found} >= {"TEE-BLK-M", "TEE-WHT-S"}
+    shape = {sku: re.sub(r"\d", "9", str(stamp)) for sku, stamp in stamps.items()}
+    assert shape["POLO-S"] == shape["TEE-BLK-S"]
+    assert imported is not None and imported.tzinfo is not None
 
 
 def test_a_larger_import_in_several_chunks_stores_the_same(
