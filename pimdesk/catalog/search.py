@@ -28,7 +28,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import text
@@ -57,6 +57,7 @@ MAX_INDEX_TOKEN_CHARS = 100
 PG_MAX_POSITIONS = 200
 
 _WORD = re.compile(r"[^\W_]+")
+_TEXT, _SELECT = "text", "select"
 _CHUNK = 500
 
 
@@ -123,6 +124,15 @@ class _Lookups:
     types: dict[str, str]
     label_attributes: dict[int | None, str]
     option_words: dict[tuple[str, str], str]
+    # attribute -> _TEXT (its strings are words) or _SELECT (its option codes' words)
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for code, kind in self.types.items():
+            if kind in TEXT_TYPES and code != "sku":
+                self.kinds[code] = _TEXT
+            elif kind in SELECT_TYPES:
+                self.kinds[code] = _SELECT
 
     @classmethod
     def load(cls, executor: Executor) -> _Lookups:
@@ -144,16 +154,6 @@ class _Lookups:
             words = [str(v) for v in _json(option_labels).values() if v]
             options[(attribute, code)] = " ".join(dict.fromkeys([code, *words]))
         return cls(types, labels, options)
-
-    def words(self, attribute: str, data: Any) -> list[str]:
-        """The searchable words of one value (nothing for numbers, prices, dates, ...)."""
-        kind = self.types.get(attribute)
-        if kind in TEXT_TYPES:
-            return [data] if isinstance(data, str) and data and attribute != "sku" else []
-        if kind in SELECT_TYPES:
-            codes = data if isinstance(data, list) else [data]
-            return [self.option_words.get((attribute, str(c)), str(c)) for c in codes if c]
-        return []
 
 
 def _product_rows(
@@ -215,8 +215,9 @@ def _row(
     codes: Sequence[str],
 ) -> _Row:
     """One index row from a product's own document and its models' (nearest first)."""
-    types = lookups.types
     label = lookups.label_attributes.get(family_id, "name")
+    kinds = lookups.kinds
+    option_words = lookups.option_words
     names: dict[str, str] = {}
     name_parts: list[str] = []
     body_parts: list[str] = []
@@ -224,25 +225,29 @@ def _row(
     # Plain loops over the document (not iter_values): imports index 100,000 of these.
     for document in documents:
         for attribute, by_channel in document.items():
-            if not isinstance(by_channel, Mapping):
+            if by_channel.__class__ is not dict and not isinstance(by_channel, Mapping):
                 continue
             if attribute == label:
                 for by_locale in by_channel.values():
                     for lkey, data in by_locale.items():
-                        if isinstance(data, str) and data:
+                        if data and isinstance(data, str):
                             name_parts.append(data)
                             names.setdefault("" if lkey == ALL_LOCALES else lkey, data)
                 continue
-            kind = types.get(attribute)
-            if kind in TEXT_TYPES and attribute != "sku":
+            kind = kinds.get(attribute)
+            if kind is _TEXT:
                 for by_locale in by_channel.values():
                     for data in by_locale.values():
-                        if isinstance(data, str) and data:
+                        if data and isinstance(data, str):
                             body_parts.append(data)
-            elif kind in SELECT_TYPES:
+            elif kind is _SELECT:
                 for by_locale in by_channel.values():
                     for data in by_locale.values():
-                        body_parts.extend(lookups.words(attribute, data))
+                        # a select value is found by its option's labels in every locale
+                        for code in data if isinstance(data, list) else [data]:
+                            if code:
+                                word = str(code)
+                                body_parts.append(option_words.get((attribute, word), word))
     body_parts.extend(codes)  # last, so that excerpts show descriptions first
     return _Row(
         product_id=pid,

@@ -163,7 +163,7 @@ def summarise_subjects(
     plans: dict[tuple[int, str], _Plan] = {}
     completeness: list[CompletenessRow] = []
     labels: list[LabelRow] = []
-    dumps = json.dumps  # what SQLAlchemy's JSON type writes
+    missing_texts: dict[tuple[str, ...], str] = {}  # few distinct lists, many products
     for product_id, family_id, docs, roles, revision in subjects:
         family: FamilyInfo | None = families.get(family_id) if family_id is not None else None
         label = family.attribute_as_label if family else "name"
@@ -178,7 +178,11 @@ def summarise_subjects(
             if plan is None:
                 plan = plans[(family.id, channel.code)] = _Plan(context, family, channel)
             ratio, missing = plan.lowest(resolved, roles)
-            completeness.append((product_id, channel.id, ratio, dumps(missing), revision))
+            key = tuple(missing)
+            missing_text = missing_texts.get(key)
+            if missing_text is None:  # what SQLAlchemy's JSON type would write
+                missing_text = missing_texts[key] = json.dumps(missing)
+            completeness.append((product_id, channel.id, ratio, missing_text, revision))
     return completeness, labels
 
 
