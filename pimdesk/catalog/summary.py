@@ -278,6 +278,36 @@ _COMPLETENESS_COLUMNS = (
     ("product_id", "channel_id", "ratio", "missing", "revision"),
 )
 _LABEL_COLUMNS = (ProductLabel.__tablename__, ("product_id", "locale", "name", "sort_key"))
+_SORT_INDEXES = (
+    *ProductLabel.__table__.indexes,
+    *ProductCompleteness.__table__.indexes,
+)
+
+
+def drop_sort_indexes(session: Session) -> bool:
+    """Drop the label and completeness sort indexes inside the current SQLite transaction,
+    so a bulk load into an empty catalog builds them once at the end
+    (:func:`create_sort_indexes`) instead of inserting 300,000 keys in random order.
+
+    Only on SQLite and only inside an open transaction (pysqlite runs DDL outside one in
+    autocommit): a rollback then brings the indexes back with everything else. Not on
+    PostgreSQL, where the drop would lock the tables against every reader until commit.
+    Returns whether they were dropped."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    if not getattr(connection.connection.dbapi_connection, "in_transaction", False):
+        return False
+    for index in _SORT_INDEXES:
+        index.drop(connection)
+    return True
+
+
+def create_sort_indexes(session: Session) -> None:
+    """Build the indexes :func:`drop_sort_indexes` dropped (same transaction)."""
+    connection = session.connection()
+    for index in _SORT_INDEXES:
+        index.create(connection)
 
 
 def refresh_products(

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, literal, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from pimdesk.catalog import history as hist
@@ -198,6 +198,9 @@ class Importer:
         self.summarised: set[int] = set()  # products whose stored summaries are written
         self.indexed: set[int] = set()  # products whose search rows are written
         self.indexer: search.Indexer | None = None
+        # a bulk load into an (almost) empty catalog builds the sort indexes once, at the end
+        self.products_before = session.scalar(select(func.count()).select_from(Product)) or 0
+        self.sort_indexes_dropped: bool | None = None  # None: not decided yet
 
     # -- errors -----------------------------------------------------------------------------
 
@@ -559,6 +562,12 @@ class Importer:
                 )
             )
         completeness, labels = summary.summarise_subjects(self.context, subjects)
+        if self.sort_indexes_dropped is None:  # the first chunk decides
+            self.sort_indexes_dropped = (
+                len(written) >= CHUNK
+                and self.products_before < CHUNK
+                and summary.drop_sort_indexes(self.session)
+            )
         summary.write_summaries(self.session, completeness, labels, replace=updated)
         self.summarised.update(ids)
         if self.indexer is None:
@@ -1011,6 +1020,8 @@ def run(
     search.reindex_products(session, report.product_ids - importer.indexed)
     summary.refresh_products(session, report.product_ids - importer.summarised)
     summary.refresh_models(session, {m.id for m in importer.models.values() if m.id})
+    if importer.sort_indexes_dropped:
+        summary.create_sort_indexes(session)
     return importer
 
 

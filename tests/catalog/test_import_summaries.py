@@ -212,3 +212,41 @@ def test_a_failed_import_leaves_the_summaries_and_the_index_as_they_were(
     after = snapshot(pictured)
     assert after == afresh(pictured)
     assert len(after["search"]) == len(before["search"]) + 1500
+
+
+def index_names(library: Library) -> set[str]:
+    from sqlalchemy import inspect
+
+    with library.session() as s:
+        inspector = inspect(s.connection())
+        return {
+            ix["name"]
+            for table in ("product_label", "product_completeness")
+            for ix in inspector.get_indexes(table)
+        }
+
+
+def test_a_bulk_load_into_an_empty_catalog_keeps_its_sort_indexes(
+    any_library: Library, tmp_path: Path
+) -> None:
+    """On SQLite the first large import builds the sort indexes once, at the end, in its own
+    transaction: they exist afterwards, after a failed import too, and serve the table."""
+    from pimdesk.services import product_table
+
+    expected = {"ix_product_label_sort", "ix_product_completeness_channel_ratio"}
+    assert index_names(any_library) == expected
+    header = "sku;family;name-en_US;price-USD"
+    good = [f"B-{n:05d};default;Item {2500 - n};{n % 7}" for n in range(2500)]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([header, *good, "B-X;default;Broken;not a price"]) + "\n")
+    with pytest.raises(ImportFailed):
+        imports.import_file(any_library, bad)
+    assert index_names(any_library) == expected
+    assert snapshot(any_library)["labels"] == []
+    sheet = tmp_path / "good.csv"
+    sheet.write_text("\n".join([header, *good]) + "\n")
+    imports.import_file(any_library, sheet)
+    assert index_names(any_library) == expected
+    assert snapshot(any_library) == afresh(any_library)
+    page = product_table.table_page(any_library, sort="name", limit=3)
+    assert [r.name for r in page.rows] == ["Item 1", "Item 10", "Item 100"]
