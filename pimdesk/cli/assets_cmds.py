@@ -19,6 +19,7 @@ from pimdesk.cli.common import (
     pass_app,
     print_json,
 )
+from pimdesk.cli.display import count, outcome_counts
 
 if TYPE_CHECKING:
     from pimdesk.assets.outcomes import IngestReport
@@ -65,7 +66,7 @@ def ingest(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
     if problems:
         if not as_json:
             click.echo(
-                f"pimdesk: {problems} file{'s' if problems != 1 else ''} could not be ingested "
+                f"pimdesk: {count(problems, 'file')} could not be ingested "
                 "(see 'pimdesk assets problems')",
                 err=True,
             )
@@ -86,8 +87,7 @@ def _print_ingest_report(report: IngestReport) -> None:
         for f in report.files
     ]
     echo_table(rows, ["outcome", "asset", "version", "sku", "role", "file", "reason"])
-    summary = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in report.summary().items() if n)
-    click.echo(summary or "nothing to ingest")
+    click.echo(outcome_counts(report.summary()) or "nothing to ingest")
 
 
 def _asset_rows(items: list) -> list[dict]:
@@ -328,8 +328,8 @@ def unlink_cmd(
     """Remove an asset's links (all, or those for SKU/role/position)."""
     from pimdesk.services import assets
 
-    count = assets.unlink(app.library, asset_id, sku, role, position)
-    click.echo(f"asset {asset_id}: {count} link(s) removed")
+    removed = assets.unlink(app.library, asset_id, sku, role, position)
+    click.echo(f"asset {asset_id}: {count(removed, 'link')} removed")
 
 
 @assets_group.command("alt")

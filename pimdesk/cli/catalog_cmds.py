@@ -18,6 +18,7 @@ from pimdesk.cli.common import (
     pass_app,
     print_json,
 )
+from pimdesk.cli.display import count
 
 if TYPE_CHECKING:
     from pimdesk.library import Library
@@ -75,8 +76,9 @@ def _echo_status(status: dict[str, Any], library: Library) -> None:
     click.echo(f"library   {catalog.get('library')} ({catalog.get('database')})")
     click.echo(
         f"products  {catalog.get('products', 0)} "
-        f"({catalog.get('variants', 0)} variants under {catalog.get('models', 0)} models), "
-        f"{catalog.get('families', 0)} families"
+        f"({count(catalog.get('variants', 0), 'variant')} under "
+        f"{count(catalog.get('models', 0), 'model')}), "
+        f"{count(catalog.get('families', 0), 'family', 'families')}"
     )
     click.echo(f"locales   {', '.join(catalog.get('locales', [])) or '-'}")
     click.echo(f"currency  {', '.join(catalog.get('currencies', [])) or '-'}")
@@ -87,7 +89,8 @@ def _echo_status(status: dict[str, Any], library: Library) -> None:
         )
     for item in catalog.get("completeness", []):
         click.echo(
-            f"complete  {item['channel']}: {item['complete']} of {item['total']} products"
+            f"complete  {item['channel']}: {item['complete']} of "
+            f"{count(item['total'], 'product')}"
             + "".join(f"; {loc['locale']} {loc['complete']}" for loc in item.get("locales", []))
         )
     for section, data in status.items():
@@ -134,13 +137,16 @@ def check_command(app: AppContext, repair: bool, as_json: bool) -> None:
         )
     else:
         if repaired:
-            click.echo(f"rebuilt the search index ({repaired} products)")
+            click.echo(f"rebuilt the search index ({count(repaired, 'product')})")
         for finding in findings:
             click.echo(str(finding))
         if not findings:
             click.echo("catalog ok")
     if findings:
-        fail(f"{len(findings)} problem(s) found in the catalog" + ("" if as_json else " (above)"))
+        fail(
+            f"{count(len(findings), 'problem')} found in the catalog"
+            + ("" if as_json else " (above)")
+        )
 
 
 @click.command("demo")

@@ -105,18 +105,21 @@ def progress(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
         yield bar.update
 
 
+TABLE_CELL_WIDTH = 60  # a longer cell is cut, ending in "…" (--json has it whole)
+
+
 def echo_table(rows: Iterable[dict[str, Any]], columns: list[str]) -> None:
     """A plain aligned table for people; scripts use --json."""
-    rows = list(rows)
+    from pimdesk.cli.display import fit
+
+    cells = [{c: _cell(row.get(c)) for c in columns} for row in rows]
     widths = {c: len(c) for c in columns}
-    for row in rows:
+    for row in cells:
         for c in columns:
-            widths[c] = min(60, max(widths[c], len(_cell(row.get(c)))))
+            widths[c] = min(TABLE_CELL_WIDTH, max(widths[c], len(row[c])))
     click.echo("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
-    for row in rows:
-        click.echo(
-            "  ".join(_cell(row.get(c))[: widths[c]].ljust(widths[c]) for c in columns).rstrip()
-        )
+    for row in cells:
+        click.echo("  ".join(fit(row[c], widths[c]).ljust(widths[c]) for c in columns).rstrip())
 
 
 def _cell(value: Any) -> str:
@@ -124,4 +127,4 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return " ".join(str(value).split())  # one line per row, whatever the text holds

@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pimdesk.words import count
+
+__all__ = ["EMPTY", "count", "fit", "format_change", "format_value", "name_list", "scoped_field"]
+
 EMPTY = "(empty)"
 
 
@@ -24,8 +28,13 @@ def format_value(value: Any, limit: int | None = 80) -> str:
     text = " ".join(text.split()) if text != EMPTY else text
     if not text:
         text = EMPTY
+    return fit(text, limit)
+
+
+def fit(text: str, limit: int | None) -> str:
+    """``text`` in ``limit`` characters at most, ending in ``…`` where it was cut."""
     if limit is not None and len(text) > limit:
-        text = text[: max(0, limit - 1)].rstrip() + "…"
+        return text[: max(0, limit - 1)].rstrip() + "…"
     return text
 
 
@@ -57,12 +66,25 @@ def _mapping(value: dict[str, Any]) -> str:
     return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
 
 
-def count(n: int, singular: str, plural: str | None = None) -> str:
-    """``1 file``, ``2 files``, ``0 files``; ``plural`` for nouns that do not take an -s."""
-    return f"{n} {singular if n == 1 else plural or singular + 's'}"
-
-
 def name_list(names: Sequence[str], limit: int = 10) -> str:
     """``A, B, C`` and, past ``limit`` names, `` (+N more)``: SKUs on one line."""
     more = f" (+{len(names) - limit} more)" if len(names) > limit else ""
     return ", ".join(names[:limit]) + more
+
+
+# ingest outcomes that are nouns (the others read as adjectives: "3 identical")
+_OUTCOME_NOUNS = {
+    "new_asset": ("new asset", "new assets"),
+    "new_version": ("new version", "new versions"),
+    "problem": ("problem", "problems"),
+}
+
+
+def outcome_counts(summary: dict[str, int]) -> str:
+    """``1 new asset, 2 unmatched, 3 problems`` from an ingest summary (zeros left out)."""
+    parts = []
+    for kind, n in summary.items():
+        if n:
+            one, many = _OUTCOME_NOUNS.get(kind, (kind.replace("_", " "),) * 2)
+            parts.append(count(n, one, many))
+    return ", ".join(parts)

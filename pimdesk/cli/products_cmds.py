@@ -22,7 +22,7 @@ from pimdesk.cli.common import (
     pass_app,
     print_json,
 )
-from pimdesk.cli.display import format_change, format_value, scoped_field
+from pimdesk.cli.display import count, format_change, format_value, scoped_field
 from pimdesk.errors import ImportFailed
 
 SHOWN_ERRORS = 20  # a failed import lists this many reasons on the terminal
@@ -171,7 +171,10 @@ def export_command(app: AppContext, file: Path, force: bool, as_json: bool) -> N
     if as_json:
         print_json(report.as_dict())
         return
-    click.echo(f"exported {report.products} products and {report.models} models to {report.path}")
+    click.echo(
+        f"exported {count(report.products, 'product')} and {count(report.models, 'model')} "
+        f"to {report.path}"
+    )
 
 
 @click.group("products")

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pimdesk.cli.display import format_value
+from pimdesk.cli.display import count, format_value
 
 if TYPE_CHECKING:
     from pimdesk.library import Library
@@ -36,15 +36,11 @@ def _when(text: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
-
-
 def assets_lines(data: dict[str, Any], _library: Library) -> Lines:
     known = {
-        "assets": lambda n: _plural(n, "asset"),
+        "assets": lambda n: count(n, "asset"),
         "inbox": lambda n: f"{n} in the inbox",
-        "problems": lambda n: _plural(n, "problem"),
+        "problems": lambda n: count(n, "problem"),
         "expiring": lambda n: f"{n} with rights expiring",
         "expired": lambda n: f"{n} with rights expired",
     }

@@ -11,6 +11,7 @@ import click
 
 from pimdesk.cli.common import AppContext, echo_table, handle_errors, json_option, pass_app
 from pimdesk.cli.common import print_json as _print_json
+from pimdesk.cli.display import count, outcome_counts
 from pimdesk.rules import MatchResult
 
 
@@ -373,12 +374,14 @@ def watch_add(
         return
     click.echo(f"watching {info.path}")
     summary = report.ingest.summary() if report.ingest else {}
-    counts = ", ".join(f"{v} {k}" for k, v in summary.items() if v) or "no files yet"
+    counts = outcome_counts(summary) or "no files yet"
     click.echo(f"scanned: {counts}")
     for skipped_path, reason in report.skipped:
         click.echo(f"skipped {skipped_path}: {reason}")
     if report.fresh:
-        click.echo(f"{len(report.fresh)} file(s) still being written: 'pimdesk watch' ingests them")
+        click.echo(
+            f"{count(len(report.fresh), 'file')} still being written: 'pimdesk watch' ingests them"
+        )
 
 
 @watch.command("list")

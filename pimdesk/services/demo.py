@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from pimdesk import words
 from pimdesk.catalog.db import utcnow
 from pimdesk.catalog.models import Attribute, Category, Channel, Family, FamilyVariant, Setting
 from pimdesk.events import Change
@@ -85,7 +86,7 @@ def setup_reference_data(library: Library) -> str:
                 scopable=spec.get("scopable", False),
                 properties=spec.get("properties"),
             )
-            count("attributes")
+            count("attribute")
         for attribute, options in setup["options"].items():
             reference.add_options(s, attribute, [(code, labels) for code, labels in options])
         categories = set(s.scalars(select(Category.code)))
@@ -94,7 +95,7 @@ def setup_reference_data(library: Library) -> str:
                 reference.add_category(
                     s, code, parent=parent, labels={"en_US": label_en, "de_DE": label_de}
                 )
-                count("categories")
+                count("category")
         # Channels before families: a family's requirements name channels.
         channels = set(s.scalars(select(Channel.code)))
         for spec in setup["channels"]:
@@ -115,7 +116,7 @@ def setup_reference_data(library: Library) -> str:
                 image_requirements=spec["image_requirements"],
                 labels=spec["labels"],
             )
-            count("families")
+            count("family")
         variants = set(s.scalars(select(FamilyVariant.code)))
         for spec in setup["family_variants"]:
             if spec["code"] in variants:
@@ -130,13 +131,14 @@ def setup_reference_data(library: Library) -> str:
                 attributes_level2=spec.get("attributes_level2", ()),
                 labels=spec.get("labels"),
             )
-            count("family variants")
+            count("family variant")
     for spec in setup["channels"]:
         output = spec["settings"].get("output")
         if output:
             Path(output.replace("{library}", str(library.root))).mkdir(parents=True, exist_ok=True)
     library.emit(Change(kind="reference", detail="demo"))
-    parts = [f"{n} {kind}" for kind, n in added.items()]
+    plurals = {"category": "categories", "family": "families"}
+    parts = [words.count(n, kind, plurals.get(kind)) for kind, n in added.items()]
     return (
         f"{len(setup['locales'])} locales, {len(setup['currencies'])} currencies, "
         + channels_now
@@ -150,7 +152,7 @@ def _channels_line(session: Any) -> str:
     rows = session.execute(select(Channel.code, Channel.exporter).order_by(Channel.id)).all()
     live = [code for code, exporter in rows if exporter]
     idle = [code for code, exporter in rows if not exporter]
-    text = f"{len(rows)} channel{'' if len(rows) == 1 else 's'} ({', '.join(live)}"
+    text = f"{words.count(len(rows), 'channel')} ({', '.join(live)}"
     if idle:
         text += f"; {', '.join(idle)} without an exporter"
     return text + ")"
@@ -182,7 +184,8 @@ def import_products(library: Library) -> str:
 
     report = import_file(library, demo_dir() / "products.csv", format="akeneo")
     return (
-        f"{report.created} products and {report.models_created} models created, "
+        f"{words.count(report.created, 'product')} and "
+        f"{words.count(report.models_created, 'model')} created, "
         f"{report.updated} updated"
     )
 
