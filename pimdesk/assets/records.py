@@ -144,9 +144,7 @@ class Writer:
             for sha in chunk:
                 self._by_hash[sha] = []
             rows = self.session.scalars(
-                select(AssetVersion)
-                .where(AssetVersion.sha256.in_(chunk))
-                .order_by(AssetVersion.id)
+                select(AssetVersion).where(AssetVersion.sha256.in_(chunk)).order_by(AssetVersion.id)
             )
             for version in rows:
                 self._by_hash[version.sha256].append(version)

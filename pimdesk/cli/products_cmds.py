@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,6 +24,9 @@ from pimdesk.cli.common import (
 )
 from pimdesk.cli.display import count, format_change, format_value, scoped_field
 from pimdesk.errors import ImportFailed
+
+if TYPE_CHECKING:
+    from pimdesk.importexport.importer import ImportReport
 
 SHOWN_ERRORS = 20  # a failed import lists this many reasons on the terminal
 
@@ -112,9 +115,12 @@ def import_command(
                 author=_author(),
             )
     except ImportFailed as exc:
+        # a dry run still says what the valid rows would do (what --skip-invalid imports)
+        valid: ImportReport | None = getattr(exc, "report", None) if dry_run else None
         if as_json:
             print_json(
                 {
+                    **(_counts(valid) if valid is not None else {}),
                     "source": str(file),
                     "committed": False,
                     "errors": [
@@ -137,6 +143,8 @@ def import_command(
                     "(--rejects FILE writes every rejected row with its reasons)",
                     err=True,
                 )
+        if valid is not None and not as_json:
+            _echo_import_summary(valid, dry_run=True, note="the rejected rows fail the import")
         raise
     if as_json:
         print_json(report.as_dict())
@@ -145,15 +153,28 @@ def import_command(
         click.echo(f"pimdesk: warning: {warning}", err=True)
     for error in report.errors:
         click.echo(f"pimdesk: rejected: {error}", err=True)
-    verb = "would create" if dry_run else "created"
-    click.echo(
-        f"{report.format}: {verb} {report.created} products and {report.models_created} models, "
-        f"{'would update' if dry_run else 'updated'} {report.updated} products and "
-        f"{report.models_updated} models, {report.unchanged} unchanged, "
-        f"{report.rejected} rejected" + (" (dry run: nothing written)" if dry_run else "")
-    )
+    _echo_import_summary(report, dry_run=dry_run)
     if report.rejects_path:
         click.echo(f"rejected rows written to {report.rejects_path}")
+
+
+def _counts(report: ImportReport) -> dict[str, int]:
+    """The counts of an import report, as the --json of a successful import names them."""
+    keys = ("created", "updated", "unchanged", "models_created", "models_updated", "rejected")
+    return {key: getattr(report, key) for key in keys}
+
+
+def _echo_import_summary(report: ImportReport, *, dry_run: bool, note: str = "") -> None:
+    """``akeneo: created 2 products and 1 model, updated ...``; in a dry run, "would"."""
+    create, update = ("would create", "would update") if dry_run else ("created", "updated")
+    extra = "; ".join(x for x in ("dry run: nothing written" if dry_run else "", note) if x)
+    click.echo(
+        f"{report.format}: {create} {count(report.created, 'product')} and "
+        f"{count(report.models_created, 'model')}, {update} "
+        f"{count(report.updated, 'product')} and {count(report.models_updated, 'model')}, "
+        f"{report.unchanged} unchanged, {report.rejected} rejected"
+        + (f" ({extra})" if extra else "")
+    )
 
 
 @click.command("export")

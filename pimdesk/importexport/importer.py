@@ -1015,6 +1015,7 @@ def run(
     if report.errors and not skip_invalid:
         failed = ImportFailed(report.source, report.errors)
         failed.rejected_rows = importer.rejected_rows  # type: ignore[attr-defined]
+        failed.report = report  # type: ignore[attr-defined]  # the valid rows' counts too
         raise failed
     # most products were summarised and indexed chunk by chunk (Importer._summarise)
     search.reindex_products(session, report.product_ids - importer.indexed)
