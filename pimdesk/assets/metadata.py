@@ -13,6 +13,7 @@ orientation Pillow exposes for the decoded image, never on this summary.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import logging
 import mmap
@@ -217,6 +218,11 @@ def colour_profile(image: Image.Image) -> str | None:
     icc = image.info.get("icc_profile")
     if not icc:
         return None
+    return _profile_description(bytes(icc))
+
+
+@functools.lru_cache(maxsize=16)  # a shoot carries a few profiles: parse each once
+def _profile_description(icc: bytes) -> str:
     try:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         return (ImageCms.getProfileDescription(profile) or "").strip()[:200] or "embedded"
