@@ -529,6 +529,11 @@ def machine() -> str:
     )
 
 
+def _load() -> str:
+    """1/5/15-minute load averages (other work on the machine inflates wall times)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10,000 products instead of 100,000")
@@ -548,6 +553,7 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="pimdesk-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}")
+    print(f"load average at start: {_load()} (the machine may be shared: compare CPU ratios)")
     started = time.perf_counter()
     data = generate(work / "catalog.csv", products, models, 4)
     print(
@@ -596,6 +602,7 @@ def main() -> None:
         "export": exported["seconds"] <= TARGET_EXPORT_S,
         "import peak memory": imported["maxrss_mib"] <= TARGET_PEAK_MIB,
     }
+    print(f"load average at end: {_load()}")
     print("targets: " + ", ".join(f"{k} {'met' if ok else 'MISSED'}" for k, ok in verdicts.items()))
     if not args.keep:
         import shutil
