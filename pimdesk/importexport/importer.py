@@ -938,8 +938,8 @@ class Importer:
 def _executemany(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     """``session.execute(table.insert(), rows)``, storing exactly the same, but on SQLite
     through the driver with each column's own bind processor applied here: the same
-    timestamp object in every row is converted once, not 200,000 times (SQLAlchemy's
-    per-row parameter processing was a tenth of a 100,000-product import).
+    timestamp object in every row is converted once, not 200,000 times (0.3 s CPU of a
+    100,000-product import, measured).
 
     Falls back to SQLAlchemy when a column with a Python-side default is left out (it
     would fill it in) or on other engines."""
