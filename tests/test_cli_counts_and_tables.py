@@ -50,3 +50,8 @@ def test_status_of_a_new_library_says_1_family(tmp_path: Path) -> None:
     shown = CliRunner().invoke(cli, ["--library", root, "status"]).output
     products = next(line for line in shown.splitlines() if line.startswith("products"))
     assert products == "products  0 (0 variants under 0 models), 1 family"
+
+
+def test_a_cell_keeps_its_own_spacing(capsys: pytest.CaptureFixture[str]) -> None:
+    echo_table([{"name": "r", "pattern": "a  b"}], ["name", "pattern"])  # a regex, say
+    assert capsys.readouterr().out.splitlines()[1].endswith("a  b")

@@ -127,4 +127,5 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return " ".join(str(value).split())  # one line per row, whatever the text holds
+    # one line per row whatever the text holds; other spacing is shown as it is
+    return " ".join(str(value).replace("\t", " ").splitlines())
