@@ -30,6 +30,7 @@ from pimdesk.assets import settings
 from pimdesk.assets.analyse import FileResult
 from pimdesk.assets.matching import FileMatch, Matcher, unsafe_sku_reason
 from pimdesk.assets.metadata import parse_date
+from pimdesk.assets.names import is_ignored_name
 from pimdesk.catalog.db import utcnow
 from pimdesk.catalog.models import (
     Asset,
@@ -79,6 +80,7 @@ class ProductIndex:
         return cls(products, models)
 
     def _refresh(self) -> None:
+        self._names: dict[tuple[str, int | None], str] | None = None
         self.by_folded = {sku.casefold(): sku for sku in self.by_sku}
         self.models_folded = {code.casefold(): code for code in self.models}
         self._skus = frozenset(self.by_sku) | frozenset(self.models)
@@ -94,6 +96,15 @@ class ProductIndex:
             return Target(product_id=self.by_sku[real])
         code = self.models_folded.get(sku.casefold())
         return Target(model_id=self.models[code]) if code is not None else None
+
+    def name_of(self, link: AssetLink) -> str:
+        """The SKU or model code a link points at (for messages)."""
+        if self._names is None:
+            self._names = {("p", pid): sku for sku, pid in self.by_sku.items()}
+            self._names.update({("m", mid): code for code, mid in self.models.items()})
+        if link.product_id is not None:
+            return self._names.get(("p", link.product_id), f"product {link.product_id}")
+        return self._names.get(("m", link.product_model_id), f"model {link.product_model_id}")
 
     def add(self, sku: str, product_id: int) -> None:
         self.by_sku[sku] = product_id
@@ -180,7 +191,7 @@ class Writer:
         match = self.matcher(item.relative, self.products.skus)
         moved = [v for v in known if v.source_missing or not os.path.exists(v.source_path)]
         if moved:
-            return self._moved(result, moved[0], match)
+            return self._moved(result, moved[0], match, item.relative)
         return self._place(result, known, match, item.relative)
 
     def problem(
@@ -238,7 +249,12 @@ class Writer:
 
     # -- decisions ----------------------------------------------------------------------
 
-    def _moved(self, result: FileResult, version: AssetVersion, match: FileMatch) -> oc.FileOutcome:
+    def _moved(
+        self, result: FileResult, version: AssetVersion, match: FileMatch, relative: str
+    ) -> oc.FileOutcome:
+        """The file was moved or renamed. A new name that names another free slot moves the
+        link the rules made (a photographer fixing a wrong SKU or role expects the photo to
+        leave the old product); links made by hand stay."""
         old = version.source_path
         version.source_path = result.path
         version.source_mtime = result.mtime
@@ -246,11 +262,33 @@ class Writer:
         self._resolve_problems(result.path)
         asset = version.asset
         self._touched(asset)
-        if match.matched:  # renamed to name another slot: link it there too, if it is free
+        reason = f"moved from {old}"
+        if match.matched:
             slot = self._resolve_slot(match)
-            if isinstance(slot, Target) and self._slot_asset(slot, match) is None:
-                self._link(asset, slot, match)
-        return self._outcome(result.path, oc.RELINKED, version, match, f"moved from {old}")
+            if isinstance(slot, Target):
+                holder = self._slot_asset(slot, match)
+                if holder is None:
+                    left = self._drop_rule_links(asset)
+                    self._link(asset, slot, match)
+                    asset.metadata_ = {**(asset.metadata_ or {}), "match_path": relative}
+                    if left:
+                        reason += f"; no longer linked to {', '.join(left)}"
+                elif holder is not asset:
+                    reason += (
+                        f"; {match.sku} {match.role} {match.position} already shows asset "
+                        f"{holder.id}, so the links stay as they were"
+                    )
+        return self._outcome(result.path, oc.RELINKED, version, match, reason)
+
+    def _drop_rule_links(self, asset: Asset) -> list[str]:
+        """Remove the links the filename rules made for this asset; what they pointed at."""
+        gone = []
+        for link in [link for link in asset.links if link.origin == "rule"]:
+            gone.append(f"{self.products.name_of(link)} {link.role} {link.position}")
+            if link.product_id is not None:
+                self.product_ids.add(link.product_id)
+            asset.links.remove(link)
+        return gone
 
     def _place(
         self, result: FileResult, known: list[AssetVersion], match: FileMatch, relative: str
@@ -274,16 +312,22 @@ class Writer:
                     return self._outcome(result.path, oc.IDENTICAL, same, match, "already there")
                 version = self._add_version(holder, result)
                 return self._outcome(result.path, oc.NEW_VERSION, version, match)
-            if known:
-                asset = known[0].asset
-                self._link(asset, slot, match)
-                return self._outcome(
-                    result.path, oc.RELINKED, known[0], match, "same bytes as an existing asset"
-                )
+            # Bytes already stored for another file get an asset of their own all the same:
+            # the two files have separate futures (replacing one must not change the other
+            # product); the content store keeps the bytes once.
             asset = self._new_asset(result, relative, match, inbox_reason=None)
             self._link(asset, slot, match)
-            return self._outcome(result.path, oc.NEW_ASSET, asset.versions[0], match)
+            said = f"same bytes as asset {known[0].asset_id}: stored once" if known else None
+            return self._outcome(result.path, oc.NEW_ASSET, asset.versions[0], match, said)
         reason = slot if isinstance(slot, str) else (match.reason or "no filename rule matched")
+        earlier = self._asset_from_path(result.path)
+        if earlier is not None and not any(v.sha256 == result.sha256 for v in earlier.versions):
+            # New content in a file that matches no slot (an inbox file, or one linked by
+            # hand): the next version of the asset that file made, not a second asset.
+            version = self._add_version(earlier, result)
+            return self._outcome(
+                result.path, oc.NEW_VERSION, version, match, "new content in the same file"
+            )
         if known:
             return self._outcome(
                 result.path,
@@ -294,6 +338,19 @@ class Writer:
             )
         asset = self._new_asset(result, relative, match, inbox_reason=reason)
         return self._outcome(result.path, oc.UNMATCHED, asset.versions[0], match, reason)
+
+    def _asset_from_path(self, path: str) -> Asset | None:
+        """The asset whose newest version was read from this path, if any."""
+        rows = self.session.scalars(
+            select(AssetVersion)
+            .where(AssetVersion.source_path == path)
+            .order_by(AssetVersion.id.desc())
+        ).all()
+        for version in rows:
+            asset = version.asset
+            if max(v.number for v in asset.versions) == version.number:
+                return asset
+        return None
 
     def _resolve_slot(self, match: FileMatch) -> Target | str:
         """Where the match links; a reason string when it waits ("!reason" = problem)."""
@@ -503,8 +560,9 @@ def unresolved_problem_paths(session: Session) -> dict[str, IngestProblem]:
 
 
 def resolve_gone_problems(session: Session, paths: Collection[str]) -> list[str]:
-    """Resolve the problems of files that no longer exist, among ``paths`` and below those
-    that are folders: a deleted (or renamed) bad file is no current problem. The caller
+    """Resolve the problems of files that no longer exist (or are now ignored, like sidecars),
+    among ``paths`` and below those that are folders: a deleted (or renamed) bad file is no
+    current problem. The caller
     makes sure the folder holding them is online, so an unplugged share deletes nothing."""
     if not paths:
         return []
@@ -512,7 +570,9 @@ def resolve_gone_problems(session: Session, paths: Collection[str]) -> list[str]
     folders = tuple(p.rstrip(os.sep) + os.sep for p in paths)
     gone = []
     for path, row in unresolved_problem_paths(session).items():
-        if (path in exact or path.startswith(folders)) and not os.path.lexists(path):
+        if not (path in exact or path.startswith(folders)):
+            continue
+        if not os.path.lexists(path) or is_ignored_name(os.path.basename(path)):
             row.resolved = True
             gone.append(path)
     session.flush()

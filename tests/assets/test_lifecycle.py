@@ -217,21 +217,32 @@ def test_moved_or_renamed_file_is_no_duplicate(
     assert assets.show_asset(library, asset_id).versions[0].source_path == str(back)
 
 
-def test_identical_bytes_under_another_name_link_the_existing_asset(
+def test_identical_bytes_under_another_name_are_stored_once_with_a_history_of_their_own(
     library: Library, shoot: Path, place, add_products
 ) -> None:
     add_products(library, "WB-750", "WB-751")
     place("products/mg01-bk-0.jpg", "WB-750_main_1.jpg")
     first = ingest_paths(library, [shoot]).files[0]
-    place("products/mg01-bk-0.jpg", "WB-751_main_1.jpg")
+    place("products/mg01-bk-0.jpg", "WB-751_main_1.jpg")  # the same photo for a second product
     place("products/mg01-bk-0.jpg", "copy of it.jpg")
     report = ingest_paths(library, [shoot])
     by_name = {Path(f.path).name: f for f in report.files}
-    assert by_name["WB-751_main_1.jpg"].outcome == "relinked"
-    assert by_name["WB-751_main_1.jpg"].asset_id == first.asset_id
+    second = by_name["WB-751_main_1.jpg"]
+    assert second.outcome == "new_asset" and second.asset_id != first.asset_id
+    assert second.reason == f"same bytes as asset {first.asset_id}: stored once"
     assert by_name["copy of it.jpg"].outcome == "identical"
-    objects = list((library.root / "objects").rglob("*.jpg"))
-    assert len(objects) == 1
+    assert len(list((library.root / "objects").rglob("*.jpg"))) == 1
+    # Re-shooting one product's photo changes that product only.
+    place("products/mg02-bk-0.jpg", "WB-750_main_1.jpg")
+    replaced = ingest_paths(library, [shoot / "WB-750_main_1.jpg"], source_root=shoot).files[0]
+    assert (replaced.outcome, replaced.asset_id, replaced.version) == (
+        "new_version",
+        first.asset_id,
+        2,
+    )
+    assert _shown(library, "WB-751") == [second.asset_id]
+    shown = assets.show_asset(library, second.asset_id)
+    assert [v.number for v in shown.versions] == [1]
 
 
 def test_link_unlink_alt_and_tags(library: Library, shoot: Path, place, add_products) -> None:
@@ -395,7 +406,38 @@ def test_a_file_renamed_to_name_another_product_is_linked_there(
     (shoot / "WB-750_main_1.jpg").rename(shoot / "WB-751_main_1.jpg")
     report = ingest_paths(library, [shoot])
     assert (report.files[0].outcome, report.files[0].asset_id) == ("relinked", asset_id)
+    assert report.files[0].reason.endswith("no longer linked to WB-750 main 1")
     assert _shown(library, "WB-751") == [asset_id]
+    assert _shown(library, "WB-750") == []  # the photographer fixed a wrong SKU
+
+
+def test_a_rename_to_another_role_moves_the_link_and_keeps_links_made_by_hand(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    asset_id = _one(library, shoot, place, add_products, name="WB-750_back_2.jpg")
+    add_products(library, "OTHER")
+    assets.link_asset(library, asset_id, "OTHER", "detail")
+    (shoot / "WB-750_back_2.jpg").rename(shoot / "WB-750_detail_2.jpg")
+    report = ingest_paths(library, [shoot])
+    assert report.files[0].outcome == "relinked"
+    links = {
+        (link.sku, link.role, link.position) for link in assets.show_asset(library, asset_id).links
+    }
+    assert links == {("WB-750", "detail", 2), ("OTHER", "detail", 1)}
+
+
+def test_new_content_in_a_file_linked_by_hand_is_its_next_version(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    add_products(library, "WB-750")
+    place("products/mg01-bk-0.jpg", "IMG_4411.jpg")  # a camera name: waits in the inbox
+    first = ingest_paths(library, [shoot]).files[0]
+    assert first.outcome == "unmatched"
+    assets.link_asset(library, first.asset_id, "WB-750", "detail")
+    place("products/mg02-bk-0.jpg", "IMG_4411.jpg")  # re-exported over the same file
+    again = ingest_paths(library, [shoot]).files[0]
+    assert (again.outcome, again.asset_id, again.version) == ("new_version", first.asset_id, 2)
+    assert len(assets.list_assets(library)) == 1
 
 
 def test_a_strict_rule_set_lists_unknown_skus_and_unmatched_files_as_problems(
