@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from pimdesk.assets import outcomes as oc
 from pimdesk.assets.analyse import FileResult, process_file
 from pimdesk.assets.matching import Matcher, load_matcher, normalise_name
+from pimdesk.assets.names import is_ignored_name
 from pimdesk.assets.records import (
     PendingFile,
     ProductIndex,
@@ -53,18 +54,6 @@ INLINE_LIMIT = 2  # at most this many files to decode: no process pool
 UNCHANGED_FAILURE = "unchanged since it failed, not read again"
 BATCH_FILES = 32
 BATCH_SECONDS = 0.5
-IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-IGNORED_SUFFIXES = (".part", ".crdownload", ".tmp", ".download", ".partial")
-
-
-def is_ignored_name(name: str) -> bool:
-    """Hidden, temporary and system files that are never assets."""
-    return (
-        name in IGNORED_NAMES
-        or name.startswith((".", "~$"))
-        or name.endswith(IGNORED_SUFFIXES)
-        or name.endswith("~")
-    )
 
 
 @dataclass(frozen=True)

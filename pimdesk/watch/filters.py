@@ -7,7 +7,7 @@ import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pimdesk.assets.pipeline import is_ignored_name
+from pimdesk.assets.names import is_ignored_name
 
 # Beyond the ingest's own list: editors' and office apps' temporaries.
 EXTRA_IGNORED_SUFFIXES = (".tmp", ".temp", ".swp", ".crdownload", ".part", ".partial", ".lock")

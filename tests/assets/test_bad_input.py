@@ -356,3 +356,27 @@ def test_problems_recorded_before_the_upgrade_survive_it(tmp_path: Path) -> None
         assert first.outcome == "problem" and not first.reason.startswith("unchanged")
         again = ingest_paths(lib, [bad.parent], skip_failed=True).files[0]
         assert again.outcome == "problem" and again.reason.startswith("unchanged since it failed")
+
+
+def test_sidecar_files_are_not_problems_and_old_sidecar_problems_are_resolved(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    """Lightroom, darktable and digiKam write an .xmp beside each photo, Apple Photos an
+    .aae: they describe the photo and are not assets, so they are neither ingested nor
+    listed as problems; a problem recorded for one earlier goes at the next scan."""
+    from pimdesk.catalog.models import IngestProblem
+
+    add_products(library, "WB-750")
+    place("products/mg01-bk-0.jpg", "WB-750_main_1.jpg")
+    (shoot / "WB-750_main_1.xmp").write_text("<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")
+    (shoot / "IMG_0001.AAE").write_text("<plist/>")
+    with library.session() as session:  # what an older version recorded for the sidecar
+        session.add(
+            IngestProblem(path=str(shoot / "WB-750_main_1.xmp"), reason="unsupported file type")
+        )
+    report = ingest_paths(library, [shoot])
+    assert [(Path(f.path).name, f.outcome) for f in report.files] == [
+        ("WB-750_main_1.jpg", "new_asset")
+    ]
+    assert problem_reasons(library) == {}
+    assert (shoot / "WB-750_main_1.xmp").exists()  # the user's sidecar is left alone
