@@ -4,14 +4,18 @@ Runs inside the caller's transaction (one per batch). The decisions, in order:
 
 1. bytes already recorded from the same source path -> identical (clear ``source_missing``);
 2. bytes known from a source path that no longer exists -> the file was moved or renamed:
-   the version follows it (no duplicate); an inbox asset is then matched again;
+   the version follows it (no duplicate); a new name naming another free slot moves the
+   link the rules made (links made by hand stay);
 3. the rules name a product slot (product, role, position):
    - the slot's asset already has these bytes -> identical;
    - the slot has an asset -> new version N+1 (older versions kept);
-   - the slot is empty -> the known asset is linked there, or a new asset is made;
-4. no match or unknown SKU -> the file waits in the Unmatched inbox with the reason (or,
-   when the rule says so, an unknown SKU becomes a draft product; a strict rule makes an
-   unmatched file a problem); bytes already known elsewhere are not stored twice.
+   - the slot is empty -> a new asset, even when its bytes are already stored for another
+     file (stored once; each file keeps its own versions, so replacing one never changes
+     another product's photo);
+4. no match or unknown SKU -> new content in a file that made an asset before is that
+   asset's next version; otherwise the file waits in the Unmatched inbox with the reason
+   (or, when the rule says so, an unknown SKU becomes a draft product; a strict rule makes
+   an unmatched file a problem); bytes already known elsewhere are not stored twice.
 """
 
 from __future__ import annotations
