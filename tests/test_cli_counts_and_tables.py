@@ -28,14 +28,19 @@ def test_ingest_outcomes_are_counted_as_words() -> None:
 
 def test_a_long_cell_is_cut_with_an_ellipsis(capsys: pytest.CaptureFixture[str]) -> None:
     long = "word " * 40
-    echo_table(
-        [{"sku": "A-1", "reason": long}, {"sku": "B-2", "reason": "short"}], ["sku", "reason"]
-    )
+    echo_table([{"name": long, "sku": "A-1"}, {"name": "short", "sku": "B-2"}], ["name", "sku"])
     lines = capsys.readouterr().out.splitlines()
-    cell = lines[1].split("  ", 1)[1].strip()
+    cell = lines[1][:TABLE_CELL_WIDTH].strip()
     assert cell.endswith("…") and len(cell) <= TABLE_CELL_WIDTH
     assert long.startswith(cell[:-1])
-    assert lines[2].split()[-1] == "short"  # a cell that fits is not cut
+    assert lines[1].split()[-1] == "A-1"  # the columns after it stay in place
+    assert lines[2].split()[0] == "short"  # a cell that fits is not cut
+
+
+def test_the_last_column_a_reason_is_shown_whole(capsys: pytest.CaptureFixture[str]) -> None:
+    reason = "cannot read the TIFF image: decoder error -2 (libtiff: TIFFFetchNormalTag: bad)"
+    echo_table([{"path": "/shoot/x.tif", "reason": reason}], ["path", "reason"])
+    assert capsys.readouterr().out.splitlines()[1].endswith(reason)
 
 
 def test_a_cell_with_line_breaks_stays_on_its_row(capsys: pytest.CaptureFixture[str]) -> None:

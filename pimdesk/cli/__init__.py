@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Photos, videos and documents: inspect, approve, link, restore versions.",
     ),
     "rights": ("assets_cmds", "Usage rights and expiry of assets."),
+    "settings": (
+        "settings_cmds",
+        "Library-wide settings: auto-approve ingested photos, expiring-soon days, history.",
+    ),
     "channels": ("channel_cmds", "Sales channels: add, configure, map fields, inspect."),
     "publish": ("channel_cmds", "Publish CHANNEL's listings (or show its --history)."),
     "gui": (

@@ -105,7 +105,7 @@ def progress(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
         yield bar.update
 
 
-TABLE_CELL_WIDTH = 60  # a longer cell is cut, ending in "…" (--json has it whole)
+TABLE_CELL_WIDTH = 60  # a longer cell (but the last) is cut, ending in "…" (--json: whole)
 
 
 def echo_table(rows: Iterable[dict[str, Any]], columns: list[str]) -> None:
@@ -116,7 +116,9 @@ def echo_table(rows: Iterable[dict[str, Any]], columns: list[str]) -> None:
     widths = {c: len(c) for c in columns}
     for row in cells:
         for c in columns:
-            widths[c] = min(TABLE_CELL_WIDTH, max(widths[c], len(row[c])))
+            widths[c] = max(widths[c], len(row[c]))
+    for c in columns[:-1]:  # the last column (a reason, a help text) is shown whole
+        widths[c] = min(TABLE_CELL_WIDTH, widths[c])
     click.echo("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
     for row in cells:
         click.echo("  ".join(fit(row[c], widths[c]).ljust(widths[c]) for c in columns).rstrip())
