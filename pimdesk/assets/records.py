@@ -314,8 +314,12 @@ class Writer:
                 if any(v.sha256 == result.sha256 for v in holder.versions):
                     same = next(v for v in holder.versions if v.sha256 == result.sha256)
                     return self._outcome(result.path, oc.IDENTICAL, same, match, "already there")
+                latest = max(holder.versions, key=lambda v: v.number)
+                said = None
+                if latest.source_path != result.path:  # another file claims the same slot
+                    said = f"replaces {PurePath(latest.source_path).name} (v{latest.number})"
                 version = self._add_version(holder, result)
-                return self._outcome(result.path, oc.NEW_VERSION, version, match)
+                return self._outcome(result.path, oc.NEW_VERSION, version, match, said)
             # Bytes already stored for another file get an asset of their own all the same:
             # the two files have separate futures (replacing one must not change the other
             # product); the content store keeps the bytes once.

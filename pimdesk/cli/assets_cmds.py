@@ -380,17 +380,26 @@ def rematch_cmd(app: AppContext, as_json: bool) -> None:
     click.echo(f"{len(report.linked)} linked, {len(report.waiting)} still waiting")
 
 
-def _print_problems(items: list, as_json: bool) -> None:
+def _print_problems(items: list, as_json: bool, with_state: bool = False) -> None:
     if as_json:
         print_json([p.to_dict() for p in items])
         return
-    echo_table(
-        [
-            {"id": p.id, "file": p.path, "reason": p.reason, "seen": f"{p.seen_at:%Y-%m-%d %H:%M}"}
-            for p in items
-        ],
-        ["id", "file", "reason", "seen"],
+    rows = [
+        {
+            "id": p.id,
+            "seen": f"{p.seen_at:%Y-%m-%d %H:%M}",
+            "state": "resolved" if p.resolved else "open",
+            "file": p.path,
+            "reason": p.reason,  # last: shown whole
+        }
+        for p in items
+    ]
+    columns = (
+        ["id", "seen", "state", "file", "reason"]
+        if with_state
+        else ["id", "seen", "file", "reason"]
     )
+    echo_table(rows, columns)
 
 
 @assets_group.command("problems")
@@ -402,7 +411,8 @@ def problems_cmd(app: AppContext, include_resolved: bool, as_json: bool) -> None
     """Files that could not be ingested, with the reason (the files are left untouched)."""
     from pimdesk.services import assets
 
-    _print_problems(assets.problems(app.library, include_resolved=include_resolved), as_json)
+    found = assets.problems(app.library, include_resolved=include_resolved)
+    _print_problems(found, as_json, with_state=include_resolved)
 
 
 # -- rights ---------------------------------------------------------------------------------

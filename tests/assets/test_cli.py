@@ -97,3 +97,21 @@ def test_the_camera_column_does_not_repeat_the_make() -> None:
     assert _camera({"make": "NIKON CORPORATION", "model": "NIKON D70"}) == "NIKON D70"
     assert _camera({"make": "Apple", "model": "iPhone 12"}) == "Apple iPhone 12"
     assert _camera({"model": "X100"}) == "X100" and _camera({}) == ""
+
+
+def test_problems_show_the_whole_reason_and_with_all_their_state(
+    library: Library, shoot: Path
+) -> None:
+    bad = shoot / "WB-750_main_1.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0" + b"not really a jpeg " * 20)
+    runner = CliRunner()
+    base = ["--library", str(library.root)]
+    runner.invoke(cli, [*base, "ingest", str(shoot)])
+    [problem] = json.loads(runner.invoke(cli, [*base, "assets", "problems", "--json"]).output)
+    table = runner.invoke(cli, [*base, "assets", "problems"]).output.splitlines()
+    assert table[1].endswith(problem["reason"])  # not cut: it says what is wrong
+    bad.unlink()
+    runner.invoke(cli, [*base, "ingest", str(shoot)])  # the file is gone: resolved
+    shown = runner.invoke(cli, [*base, "assets", "problems", "--all"]).output.splitlines()
+    assert shown[0].split()[:4] == ["ID", "SEEN", "STATE", "FILE"]
+    assert " resolved " in shown[1]

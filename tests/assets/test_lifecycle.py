@@ -487,3 +487,14 @@ def test_thousands_of_deleted_files_are_flagged_in_one_call(
     others = [shoot / f"gone_{n}.jpg" for n in range(1500)]
     assert mark_missing_at_source(library, [*others, shoot / "WB-750_main_1.jpg"]) == [asset_id]
     assert assets.show_asset(library, asset_id).versions[0].source_missing
+
+
+def test_another_file_for_an_occupied_slot_says_which_photo_it_replaces(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    asset_id = _one(library, shoot, place, add_products)  # WB-750_main_1.jpg
+    place("products/mg02-bk-0.jpg", "WB-750.MAIN.jpg")  # Amazon's name for the same slot
+    report = ingest_paths(library, [shoot / "WB-750.MAIN.jpg"], source_root=shoot)
+    outcome = report.files[0]
+    assert (outcome.outcome, outcome.asset_id, outcome.version) == ("new_version", asset_id, 2)
+    assert outcome.reason == "replaces WB-750_main_1.jpg (v1)"
