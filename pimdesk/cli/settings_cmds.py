@@ -19,7 +19,9 @@ from pimdesk.cli.common import (
 @click.pass_context
 @handle_errors
 def settings(ctx: click.Context, as_json: bool) -> None:
-    """Library-wide settings: list them with their meaning, or change one with set.
+    """Library-wide settings: auto-approve ingested photos, expiring-soon days, history.
+
+    Without a subcommand, lists them with their values and meaning; set changes one.
 
     \b
     Examples:
