@@ -127,6 +127,7 @@ def assets_group() -> None:
 @click.option("--missing-source", is_flag=True, help="Source file deleted or moved away.")
 @click.option("--role", help="Linked with this role (main, front, ...).")
 @click.option("--tag", help="Carries this tag.")
+@click.option("--sku", help="Shown by this product (its own and its model's), or model code.")
 @click.option("--after", "after_id", type=int, default=0, help="Page: ids after this one.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=200, show_default=True)
 @json_option
@@ -142,6 +143,7 @@ def list_cmd(
     missing_source: bool,
     role: str | None,
     tag: str | None,
+    sku: str | None,
     after_id: int,
     limit: int,
     as_json: bool,
@@ -161,6 +163,7 @@ def list_cmd(
         unapproved=unapproved,
         role=role,
         tag=tag,
+        sku=sku,
         after_id=after_id,
         limit=limit,
     )

@@ -224,6 +224,7 @@ def list_assets(
     role: str | None = None,
     tag: str | None = None,
     name: str | None = None,
+    sku: str | None = None,
     after_id: int = 0,
     limit: int = 200,
 ) -> list[AssetSummary]:
@@ -232,7 +233,9 @@ def list_assets(
     Filters combine: ``unmatched`` (waiting in the inbox), ``problems`` (a version whose
     source file went missing), ``expiring`` (rights end within the setting's days),
     ``expired``, ``unapproved`` (no approved version), ``role``, ``tag``, ``name`` (title
-    contains). File-level problems (files that could not be ingested) are :func:`problems`.
+    contains), ``sku`` (what that product shows: its own links and its models'; a model code
+    gives the model's). File-level problems (files that could not be ingested) are
+    :func:`problems`.
     """
     with library.session() as session:
         query = _filtered(
@@ -246,6 +249,7 @@ def list_assets(
             role=role,
             tag=tag,
             name=name,
+            sku=sku,
         )
         query = (
             query.order_by(Asset.id)
@@ -286,6 +290,7 @@ def _filtered(
     role: str | None = None,
     tag: str | None = None,
     name: str | None = None,
+    sku: str | None = None,
 ) -> Any:
     """``query`` (over ``Asset``) narrowed by the filters of :func:`list_assets`."""
     now = utcnow()
@@ -318,7 +323,36 @@ def _filtered(
         query = query.where(Asset.tags.any(Tag.name == tag))
     if name:
         query = query.where(func.lower(Asset.title).contains(name.lower(), autoescape=True))
+    if sku:
+        product_id, model_ids = _shown_by(session, sku)
+        owners = [AssetLink.product_model_id.in_(model_ids)] if model_ids else []
+        if product_id is not None:
+            owners.append(AssetLink.product_id == product_id)
+        query = query.where(exists().where(AssetLink.asset_id == Asset.id, or_(*owners)))
     return query
+
+
+def _shown_by(session: Session, sku: str) -> tuple[int | None, list[int]]:
+    """The product with this SKU (any case) and the models whose images it shows; or, for a
+    model code, that model and its parent."""
+    wanted = sku.strip().lower()
+    product = session.scalars(select(Product).where(func.lower(Product.sku) == wanted)).first()
+    model_id = product.parent_id if product is not None else None
+    if product is None:
+        model_id = session.scalar(
+            select(ProductModel.id).where(func.lower(ProductModel.code) == wanted)
+        )
+        if model_id is None:
+            raise NotFoundError(
+                f"no product or product model {sku!r}",
+                where=sku,
+                hint="see 'pimdesk products list' (SKUs) or search for it: pimdesk search",
+            )
+    model_ids = []
+    while model_id is not None and model_id not in model_ids:
+        model_ids.append(model_id)
+        model_id = session.scalar(select(ProductModel.parent_id).where(ProductModel.id == model_id))
+    return (product.id if product is not None else None), model_ids
 
 
 def _get_asset(session: Session, asset_id: int) -> Asset:

@@ -115,3 +115,27 @@ def test_problems_show_the_whole_reason_and_with_all_their_state(
     shown = runner.invoke(cli, [*base, "assets", "problems", "--all"]).output.splitlines()
     assert shown[0].split()[:4] == ["ID", "SEEN", "STATE", "FILE"]
     assert " resolved " in shown[1]
+
+
+def test_assets_list_sku_shows_what_a_product_shows_its_models_images_included(
+    tmp_path: Path,
+) -> None:
+    from pimdesk.services.demo import load_demo
+
+    root = tmp_path / "demo"
+    with Library.open(root) as library:
+        load_demo(library)
+    runner = CliRunner()
+
+    def listed(sku: str) -> list[str]:
+        result = runner.invoke(cli, ["--library", str(root), "assets", "list", "--sku", sku])
+        assert result.exit_code == 0, result.output
+        return [line.split()[2] for line in result.output.splitlines()[1:]]
+
+    # A T-shirt size shows its colour model's photo and the T-shirt model's lifestyle photo.
+    assert listed("tee-org-bla-m") == ["TEE-ORG-BLA_main_1", "TEE-ORG_lifestyle_1"]
+    assert listed("TEE-ORG") == ["TEE-ORG_lifestyle_1"]  # a model code: the model's own
+    assert listed("BP-ROLL-20") == ["BP-ROLL-20_main_1"]
+    unknown = runner.invoke(cli, ["--library", str(root), "assets", "list", "--sku", "NOPE-1"])
+    assert unknown.exit_code == 1
+    assert "no product or product model 'NOPE-1'" in unknown.output
