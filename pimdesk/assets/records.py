@@ -21,6 +21,7 @@ Runs inside the caller's transaction (one per batch). The decisions, in order:
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, replace
@@ -248,7 +249,7 @@ class Writer:
                 self._asset_ids.add(holder.id)
                 return self._outcome(latest.source_path, oc.NEW_VERSION, version, match)
         reason = slot if isinstance(slot, str) else (match.reason or "no filename rule matched")
-        asset.inbox_reason = reason.lstrip("!")
+        asset.inbox_reason = camera_name_hint(relative, reason.lstrip("!"))
         return self._outcome(latest.source_path, oc.UNMATCHED, latest, match, asset.inbox_reason)
 
     # -- decisions ----------------------------------------------------------------------
@@ -328,6 +329,7 @@ class Writer:
             said = f"same bytes as asset {known[0].asset_id}: stored once" if known else None
             return self._outcome(result.path, oc.NEW_ASSET, asset.versions[0], match, said)
         reason = slot if isinstance(slot, str) else (match.reason or "no filename rule matched")
+        reason = camera_name_hint(result.path, reason)
         earlier = self._asset_from_path(result.path)
         if earlier is not None and not any(v.sha256 == result.sha256 for v in earlier.versions):
             # New content in a file that matches no slot (an inbox file, or one linked by
@@ -531,6 +533,26 @@ class Writer:
         if version.asset_id is None:  # a row of this batch, not flushed yet
             self._unfinished[id(outcome)] = (outcome, version)
         return outcome
+
+
+# The names cameras and phones give their files (IMG_4411, _MG_0012, DSC_0042, DSCN0010,
+# DSCF1234, P1010001, GOPR0001, DJI_0001, PXL_20240101_..., 20240101_123456): a rule may
+# read "IMG" as a SKU, but the name says nothing about the product.
+CAMERA_NAME = re.compile(
+    r"^(?:(?:IMG|_MG|MVIMG|VID|DSC[NF]?|GOPR|GH\d|DJI|PXL)[_-]?\d|P\d{7}\.|\d{8}[_-]\d{6})",
+    re.IGNORECASE,
+)
+
+
+def camera_name_hint(path: str, reason: str) -> str:
+    """An inbox reason that says so when the file still carries its camera's own name."""
+    name = PurePath(path).name
+    if not CAMERA_NAME.match(name):
+        return reason
+    return (
+        f"{name} is a camera's own file name, not a product's ({reason}): rename it after "
+        "its product (e.g. SKU_main_1.jpg) or put it in a folder named by the SKU"
+    )
 
 
 def _copy_metadata(result: FileResult, known: AssetVersion) -> None:

@@ -433,6 +433,9 @@ def test_new_content_in_a_file_linked_by_hand_is_its_next_version(
     place("products/mg01-bk-0.jpg", "IMG_4411.jpg")  # a camera name: waits in the inbox
     first = ingest_paths(library, [shoot]).files[0]
     assert first.outcome == "unmatched"
+    assert first.reason.startswith("IMG_4411.jpg is a camera's own file name, not a product's")
+    assert "rename it after its product" in first.reason
+    assert assets.rematch(library).waiting[0].reason == first.reason  # the same words again
     assets.link_asset(library, first.asset_id, "WB-750", "detail")
     place("products/mg02-bk-0.jpg", "IMG_4411.jpg")  # re-exported over the same file
     again = ingest_paths(library, [shoot]).files[0]
