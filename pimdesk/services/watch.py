@@ -257,14 +257,18 @@ def get_folder(library: Library, path: Path | str) -> FolderInfo:
 
 
 def _catalog_paths_below(library: Library, root: Path) -> list[str]:
+    """Source paths below ``root`` not yet marked missing, each once (a replaced file has
+    one version per replacement, all read from the same path)."""
     prefix = str(root).rstrip(os.sep) + os.sep
     with library.session() as session:
         return list(
             session.scalars(
-                select(AssetVersion.source_path).where(
+                select(AssetVersion.source_path)
+                .where(
                     AssetVersion.source_path.startswith(prefix, autoescape=True),
                     AssetVersion.source_missing.is_(False),
                 )
+                .distinct()
             )
         )
 

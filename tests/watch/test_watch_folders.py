@@ -240,8 +240,13 @@ def test_watch_list_reconcile_and_missing_on_each_engine(
     info = watch_service.add_folder(any_library, shots)
     report = watch_service.reconcile(any_library, info)
     assert report.ingest is not None and report.ingest.summary()["new_asset"] == 1
+    shutil.copyfile(PHOTOS / "exif" / "Kodak_CX7530.jpg", photo)  # re-shot: version 2
+    os.utime(photo, (time.time() - 30,) * 2)
+    replaced = watch_service.reconcile(any_library, info)
+    assert replaced.ingest is not None and replaced.ingest.summary()["new_version"] == 1
     photo.unlink()
     again = watch_service.reconcile(any_library, info)
+    # Once, though two versions were read from that path (it was reported once per version).
     assert again.missing_paths == [str(photo)] and len(again.missing_asset_ids) == 1
     assert watch_service.list_folders(any_library)[0].state == "idle"
 
