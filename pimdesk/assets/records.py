@@ -187,7 +187,7 @@ class Writer:
         same_source = [v for v in known if v.source_path == result.path]
         if same_source:
             version = same_source[-1]
-            version.source_missing = False
+            _path_is_back(version.asset, result.path)
             version.source_mtime = result.mtime
             self._resolve_problems(result.path)
             return self._outcome(result.path, oc.IDENTICAL, version, reason="already ingested")
@@ -450,6 +450,7 @@ class Writer:
             source_missing=False,
             approval="approved" if self.auto_approve else "draft",
         )
+        _path_is_back(asset, result.path)
         asset.versions.append(version)
         asset.updated_at = utcnow()
         self._by_hash.setdefault(version.sha256, []).append(version)
@@ -542,6 +543,14 @@ CAMERA_NAME = re.compile(
     r"^(?:(?:IMG|_MG|MVIMG|VID|DSC[NF]?|GOPR|GH\d|DJI|PXL)[_-]?\d|P\d{7}\.|\d{8}[_-]\d{6})",
     re.IGNORECASE,
 )
+
+
+def _path_is_back(asset: Asset, path: str) -> None:
+    """A file is there again at ``path``: no version of this asset read from it is missing
+    at source any more (older versions and a restored one name the same path)."""
+    for version in asset.versions:
+        if version.source_path == path and version.source_missing:
+            version.source_missing = False
 
 
 def camera_name_hint(path: str, reason: str) -> str:

@@ -198,6 +198,26 @@ def test_deleted_source_keeps_the_asset_and_is_flagged(
     assert [a.id for a in assets.list_assets(library, problems=True)] == [asset_id]
 
 
+def test_a_file_back_at_its_path_clears_missing_for_every_version_read_from_it(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    """v1, v2 from the same file, v1 restored as v3; the folder goes and comes back with
+    the file (v2's bytes): the asset is no longer missing at source (it stayed listed)."""
+    asset_id = _one(library, shoot, place, add_products)
+    source = shoot / "WB-750_main_1.jpg"
+    place("products/mg02-bk-0.jpg", source.name)
+    ingest_paths(library, [source], source_root=shoot)
+    assets.restore_version(library, asset_id, 1)
+    kept = source.read_bytes()
+    source.unlink()
+    assert mark_missing_at_source(library, [source]) == [asset_id]
+    source.write_bytes(kept)
+    again = ingest_paths(library, [shoot]).files[0]
+    assert (again.outcome, again.asset_id) == ("identical", asset_id)
+    assert assets.list_assets(library, problems=True) == []
+    assert not any(v.source_missing for v in assets.show_asset(library, asset_id).versions)
+
+
 def test_moved_or_renamed_file_is_no_duplicate(
     library: Library, shoot: Path, place, add_products
 ) -> None:
