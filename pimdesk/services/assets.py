@@ -719,19 +719,32 @@ def status(library: Library) -> dict[str, int]:
 
 
 def search_assets(library: Library, text: str, limit: int) -> list[Any]:
-    """Assets whose title (file name) or tag contains ``text`` (search everywhere)."""
+    """Assets whose title (file name) or tag contains ``text``, or that are linked to the
+    product or model whose SKU or code ``text`` is (a file in a SKU folder is titled
+    ``back`` or ``IMG_0012``: searching the SKU must still find it). The SKU is compared
+    as typed and in capitals, so the unique index answers at every keystroke."""
     from pimdesk.services.search import SearchResult
 
     needle = text.strip().lower()
     if not needle:
         return []
+    codes = list(dict.fromkeys([text.strip(), text.strip().upper()]))
     with library.session() as session:
         by_title = _contains(session, Asset.title, needle)
         tagged = select(asset_tag.c.asset_id).join(Tag, Tag.id == asset_tag.c.tag_id)
         by_tag = Asset.id.in_(tagged.where(_contains(session, Tag.name, needle)))
+        linked = select(AssetLink.asset_id).where(
+            or_(
+                AssetLink.product_id.in_(select(Product.id).where(Product.sku.in_(codes))),
+                AssetLink.product_model_id.in_(
+                    select(ProductModel.id).where(ProductModel.code.in_(codes))
+                ),
+            )
+        )
+        by_link = Asset.id.in_(linked)
         found = session.scalars(
             select(Asset)
-            .where(or_(by_title, by_tag))
+            .where(or_(by_title, by_tag, by_link))
             .order_by(Asset.id)
             .limit(limit)
             .options(
@@ -746,13 +759,15 @@ def search_assets(library: Library, text: str, limit: int) -> list[Any]:
         for asset in found:
             summary = _summary(session, library, asset, names)
             title_hit = needle in asset.title.lower()
+            tag_hit = any(needle in tag.name.lower() for tag in asset.tags)
+            matched = "title" if title_hit else "tag" if tag_hit else "link"
             results.append(
                 SearchResult(
                     kind="asset",
                     id=asset.id,
                     title=asset.title,
-                    score=1.0 if title_hit else 0.5,
-                    matched="title" if title_hit else "tag",
+                    score={"title": 1.0, "link": 0.8, "tag": 0.5}[matched],
+                    matched=matched,
                     snippet=", ".join(f"{k.sku or k.model} {k.role}" for k in summary.links),
                     extra={
                         "thumbnail": summary.thumbnail,

@@ -521,3 +521,18 @@ def test_another_file_for_an_occupied_slot_says_which_photo_it_replaces(
     outcome = report.files[0]
     assert (outcome.outcome, outcome.asset_id, outcome.version) == ("new_version", asset_id, 2)
     assert outcome.reason == "replaces WB-750_main_1.jpg (v1)"
+
+
+def test_searching_a_sku_finds_its_photos_whatever_their_file_names(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    from pimdesk.services.search import search
+
+    add_products(library, "SHOE-9", "SHOE-10")
+    place("products/mg01-bk-0.jpg", "SHOE-9/back.jpg")  # the folder names the product
+    place("products/mg02-bk-0.jpg", "SHOE-10/IMG_0012.jpg")
+    ingest_paths(library, [shoot])
+    found = [(r.title, r.matched) for r in search(library, "shoe-9") if r.kind == "asset"]
+    assert found == [("back", "link")]
+    assert [r.title for r in search(library, "SHOE-10") if r.kind == "asset"] == ["IMG_0012"]
+    assert [r.title for r in search(library, "back") if r.kind == "asset"] == ["back"]
