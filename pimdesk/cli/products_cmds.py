@@ -298,10 +298,11 @@ def detail_dict(detail: Any) -> dict[str, Any]:
 @handle_errors
 def show_command(app: AppContext, sku: str, locale: str | None, as_json: bool) -> None:
     """One product (or model): values, inheritance and completeness per channel/locale."""
-    from pimdesk.services import products
+    from pimdesk.services import assets, products
 
     detail = products.get_product(app.library, sku, locale)
-    data = detail_dict(detail)
+    media = assets.product_media(app.library, detail.sku)
+    data = {**detail_dict(detail), "media": [row.to_dict() for row in media]}
     if as_json:
         print_json(data)
         return
@@ -328,6 +329,14 @@ def show_command(app: AppContext, sku: str, locale: str | None, as_json: bool) -
         click.echo(f"variants  {m.channel}/{m.locale}: {m}")
     if detail.variants:
         click.echo("below     " + ", ".join(v.sku for v in detail.variants))
+    for row in media:
+        via = "" if row.linked_to == detail.sku else f", from {row.linked_to}"
+        click.echo(
+            f"media     {row.role} {row.position}: asset {row.id} {row.title} "
+            f"(v{row.version} {row.approval}, rights {row.rights.replace('_', ' ')}{via})"
+        )
+    if not media:
+        click.echo("media     none (drop photos named by the SKU into a watched folder)")
 
 
 def _change_line(change: dict[str, Any]) -> str:

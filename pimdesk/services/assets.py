@@ -332,6 +332,52 @@ def _filtered(
     return query
 
 
+@dataclass(frozen=True)
+class MediaRow:
+    """One asset as a product shows it: through which link (its own, or its model's)."""
+
+    id: int
+    title: str
+    kind: str
+    role: str
+    position: int
+    linked_to: str  # the SKU or model code the link names
+    version: int | None
+    approval: str | None
+    rights: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def product_media(library: Library, sku: str) -> list[MediaRow]:
+    """The assets a product (or model) shows, main first, then by role and position."""
+    with library.session() as session:
+        product_id, model_ids = _shown_by(session, sku)
+        codes = set(
+            session.scalars(select(ProductModel.code).where(ProductModel.id.in_(model_ids)))
+        )
+        own = session.scalar(select(Product.sku).where(Product.id == product_id))
+    rows = []
+    for asset in list_assets(library, sku=sku, limit=10_000):
+        for link in asset.links:
+            if (own is not None and link.sku == own) or (link.model in codes):
+                rows.append(
+                    MediaRow(
+                        asset.id,
+                        asset.title,
+                        asset.kind,
+                        link.role,
+                        link.position,
+                        link.sku or link.model or "",
+                        asset.version,
+                        asset.approval,
+                        asset.rights_status,
+                    )
+                )
+    return sorted(rows, key=lambda r: (r.role != "main", r.role, r.position, r.id))
+
+
 def _shown_by(session: Session, sku: str) -> tuple[int | None, list[int]]:
     """The product with this SKU (any case) and the models whose images it shows; or, for a
     model code, that model and its parent."""

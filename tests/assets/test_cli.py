@@ -139,3 +139,21 @@ def test_assets_list_sku_shows_what_a_product_shows_its_models_images_included(
     unknown = runner.invoke(cli, ["--library", str(root), "assets", "list", "--sku", "NOPE-1"])
     assert unknown.exit_code == 1
     assert "no product or product model 'NOPE-1'" in unknown.output
+    # products show lists the same media, saying which come from a model.
+    shown = runner.invoke(cli, ["--library", str(root), "products", "show", "TEE-ORG-BLA-M"])
+    media = [line for line in shown.output.splitlines() if line.startswith("media")]
+    assert media == [
+        "media     main 1: asset 17 TEE-ORG-BLA_main_1 (v1 approved, rights valid, "
+        "from TEE-ORG-BLA)",
+        "media     lifestyle 1: asset 20 TEE-ORG_lifestyle_1 (v1 approved, rights valid, "
+        "from TEE-ORG)",
+    ]
+    data = json.loads(
+        runner.invoke(
+            cli, ["--library", str(root), "products", "show", "TEE-ORG-BLA-M", "--json"]
+        ).output
+    )
+    assert [(m["id"], m["role"], m["linked_to"]) for m in data["media"]] == [
+        (17, "main", "TEE-ORG-BLA"),
+        (20, "lifestyle", "TEE-ORG"),
+    ]
