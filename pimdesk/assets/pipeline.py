@@ -257,6 +257,7 @@ class Batches:
         with self.library.session() as session:
             writer = Writer(session, self.matcher, self.products)
             writer.prefetch([item.result.sha256 for item in items if item.result.sha256])
+            writer.prefetch_paths([item.result.path for item in items if item.result.sha256])
             outcomes = []
             for item in items:
                 if item.result.sha256 and not item.result.analysed:

@@ -138,6 +138,7 @@ class Writer:
         self._new_assets: list[Asset] = []  # touched, not flushed yet: ids come in finish()
         self._unfinished: dict[int, tuple[oc.FileOutcome, AssetVersion]] = {}
         self._by_hash: dict[str, list[AssetVersion]] = {}
+        self._by_path: dict[str, list[AssetVersion]] = {}
         self._resolved_paths: list[str] = []
 
     @property
@@ -164,6 +165,22 @@ class Writer:
             )
             for version in rows:
                 self._by_hash[version.sha256].append(version)
+
+    def prefetch_paths(self, paths: Collection[str]) -> None:
+        """Load the versions read from these paths in one query per 500 (``source_path``
+        has no index: one scan per batch rather than one per file)."""
+        wanted = sorted(set(paths) - self._by_path.keys())
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for path in chunk:
+                self._by_path[path] = []
+            rows = self.session.scalars(
+                select(AssetVersion)
+                .where(AssetVersion.source_path.in_(chunk))
+                .order_by(AssetVersion.id)
+            )
+            for version in rows:
+                self._by_path[version.source_path].append(version)
 
     def _known(self, sha256: str) -> list[AssetVersion]:
         """The versions holding these bytes, oldest first, those recorded in this batch too."""
@@ -261,6 +278,10 @@ class Writer:
         link the rules made (a photographer fixing a wrong SKU or role expects the photo to
         leave the old product); links made by hand stay."""
         old = version.source_path
+        if version in self._by_path.get(old, []):
+            self._by_path[old].remove(version)
+        if result.path in self._by_path:
+            self._by_path[result.path].append(version)
         version.source_path = result.path
         version.source_mtime = result.mtime
         version.source_missing = False
@@ -351,12 +372,9 @@ class Writer:
 
     def _asset_from_path(self, path: str) -> Asset | None:
         """The asset whose newest version was read from this path, if any."""
-        rows = self.session.scalars(
-            select(AssetVersion)
-            .where(AssetVersion.source_path == path)
-            .order_by(AssetVersion.id.desc())
-        ).all()
-        for version in rows:
+        if path not in self._by_path:
+            self.prefetch_paths([path])
+        for version in reversed(self._by_path[path]):
             asset = version.asset
             if max(v.number for v in asset.versions) == version.number:
                 return asset
@@ -454,6 +472,8 @@ class Writer:
         asset.versions.append(version)
         asset.updated_at = utcnow()
         self._by_hash.setdefault(version.sha256, []).append(version)
+        if result.path in self._by_path:  # a complete list: keep it so
+            self._by_path[result.path].append(version)
         self._touched(asset)
         return version
 
