@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import PurePath
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -155,32 +156,28 @@ class Writer:
 
     def prefetch(self, hashes: Collection[str]) -> None:
         """Load the versions already holding these bytes in one query (one per file else)."""
-        wanted = sorted(set(hashes) - self._by_hash.keys())
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            for sha in chunk:
-                self._by_hash[sha] = []
-            rows = self.session.scalars(
-                select(AssetVersion).where(AssetVersion.sha256.in_(chunk)).order_by(AssetVersion.id)
-            )
-            for version in rows:
-                self._by_hash[version.sha256].append(version)
+        self._load(AssetVersion.sha256, hashes, self._by_hash)
 
     def prefetch_paths(self, paths: Collection[str]) -> None:
         """Load the versions read from these paths in one query per 500 (``source_path``
         has no index: one scan per batch rather than one per file)."""
-        wanted = sorted(set(paths) - self._by_path.keys())
+        self._load(AssetVersion.source_path, paths, self._by_path)
+
+    def _load(
+        self, column: Any, keys: Collection[str], into: dict[str, list[AssetVersion]]
+    ) -> None:
+        """Versions by ``column`` for the keys not loaded yet, oldest first; a key without
+        versions gets an empty list, so the cache knows it asked."""
+        wanted = sorted(set(keys) - into.keys())
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            for path in chunk:
-                self._by_path[path] = []
+            for key in chunk:
+                into[key] = []
             rows = self.session.scalars(
-                select(AssetVersion)
-                .where(AssetVersion.source_path.in_(chunk))
-                .order_by(AssetVersion.id)
+                select(AssetVersion).where(column.in_(chunk)).order_by(AssetVersion.id)
             )
             for version in rows:
-                self._by_path[version.source_path].append(version)
+                into[getattr(version, column.key)].append(version)
 
     def _known(self, sha256: str) -> list[AssetVersion]:
         """The versions holding these bytes, oldest first, those recorded in this batch too."""

@@ -324,10 +324,10 @@ def _filtered(
     if name:
         query = query.where(func.lower(Asset.title).contains(name.lower(), autoescape=True))
     if sku:
-        product_id, model_ids = _shown_by(session, sku)
-        owners = [AssetLink.product_model_id.in_(model_ids)] if model_ids else []
-        if product_id is not None:
-            owners.append(AssetLink.product_id == product_id)
+        shown = _shown_by(session, sku)
+        owners = [AssetLink.product_model_id.in_(list(shown.models))] if shown.models else []
+        if shown.product_id is not None:
+            owners.append(AssetLink.product_id == shown.product_id)
         query = query.where(exists().where(AssetLink.asset_id == Asset.id, or_(*owners)))
     return query
 
@@ -353,15 +353,12 @@ class MediaRow:
 def product_media(library: Library, sku: str) -> list[MediaRow]:
     """The assets a product (or model) shows, main first, then by role and position."""
     with library.session() as session:
-        product_id, model_ids = _shown_by(session, sku)
-        codes = set(
-            session.scalars(select(ProductModel.code).where(ProductModel.id.in_(model_ids)))
-        )
-        own = session.scalar(select(Product.sku).where(Product.id == product_id))
+        shown = _shown_by(session, sku)
+    codes = set(shown.models.values())
     rows = []
     for asset in list_assets(library, sku=sku, limit=10_000):
         for link in asset.links:
-            if (own is not None and link.sku == own) or (link.model in codes):
+            if (shown.sku is not None and link.sku == shown.sku) or link.model in codes:
                 rows.append(
                     MediaRow(
                         asset.id,
@@ -378,7 +375,16 @@ def product_media(library: Library, sku: str) -> list[MediaRow]:
     return sorted(rows, key=lambda r: (r.role != "main", r.role, r.position, r.id))
 
 
-def _shown_by(session: Session, sku: str) -> tuple[int | None, list[int]]:
+@dataclass(frozen=True)
+class _Shown:
+    """A product (or none, for a model code) and the models whose images it shows."""
+
+    product_id: int | None
+    sku: str | None
+    models: dict[int, str]  # id -> code, the nearest model first
+
+
+def _shown_by(session: Session, sku: str) -> _Shown:
     """The product with this SKU (any case) and the models whose images it shows; or, for a
     model code, that model and its parent."""
     wanted = sku.strip().lower()
@@ -394,11 +400,16 @@ def _shown_by(session: Session, sku: str) -> tuple[int | None, list[int]]:
                 where=sku,
                 hint="see 'pimdesk products list' (SKUs) or search for it: pimdesk search",
             )
-    model_ids = []
-    while model_id is not None and model_id not in model_ids:
-        model_ids.append(model_id)
-        model_id = session.scalar(select(ProductModel.parent_id).where(ProductModel.id == model_id))
-    return (product.id if product is not None else None), model_ids
+    models: dict[int, str] = {}
+    while model_id is not None and model_id not in models:
+        code, parent_id = session.execute(
+            select(ProductModel.code, ProductModel.parent_id).where(ProductModel.id == model_id)
+        ).one()
+        models[model_id] = code
+        model_id = parent_id
+    if product is None:
+        return _Shown(None, None, models)
+    return _Shown(product.id, product.sku, models)
 
 
 def _get_asset(session: Session, asset_id: int) -> Asset:
