@@ -1,4 +1,4 @@
-"""Catalog-core commands: ``import``, ``export`` and ``products list|show|set|history|undo``.
+"""Catalog-core commands: ``import``, ``export`` and ``products list|show|add|set|history|undo``.
 
 Registered from :mod:`pimdesk.cli.catalog_cmds` (the catalog area's module); kept in a file
 of their own so the two catalog engineers' commands stay apart.
@@ -345,6 +345,77 @@ def _change_line(change: dict[str, Any]) -> str:
     return f"{field}: {format_change(change['old'], change['new'])}"
 
 
+def _edits(assignments: tuple[str, ...]) -> dict[str, str]:
+    """``name-en_US=Kettle`` arguments as the edits the products service takes."""
+    edits: dict[str, str] = {}
+    for item in assignments:
+        if "=" not in item:
+            raise click.UsageError(f"{item!r} is not attribute=value")
+        key, value = item.split("=", 1)
+        edits[key.strip()] = value
+    return edits
+
+
+@products_group.command("add")
+@click.argument("sku")
+@click.argument("assignments", nargs=-1)
+@click.option("--family", help="The product's family (default: the library's default family).")
+@click.option("--model", "model", help="Make it a variant of this product model (its family).")
+@json_option
+@pass_app
+@handle_errors
+def add_command(
+    app: AppContext,
+    sku: str,
+    assignments: tuple[str, ...],
+    family: str | None,
+    model: str | None,
+    as_json: bool,
+) -> None:
+    """Create product SKU, with values given as field=value (as for products set).
+
+    Files waiting in the Unmatched inbox for SKU are linked to it at once.
+
+    \b
+    pimdesk products add WB-750 name-en_US="Water bottle" price-USD=24
+    pimdesk products add TEE-ORG-RED --model TEE-ORG color=red size=m
+    """
+    from pimdesk.catalog.seed import DEFAULT_FAMILY
+    from pimdesk.services import assets, products
+
+    if family is not None and model is not None:
+        raise click.UsageError("a variant takes its model's family: give --family or --model")
+    edits = _edits(assignments)
+    products.create_product(
+        app.library,
+        sku,
+        family=family if family is not None or model is not None else DEFAULT_FAMILY,
+        parent=model,
+        values=edits,
+        author=_author(),
+        source="cli",
+    )
+    detail = products.get_product(app.library, sku.strip())
+    # creating the product rematched the inbox (as an import does): what it linked here
+    linked = [
+        row for row in assets.product_media(app.library, detail.sku) if row.linked_to == detail.sku
+    ]
+    if as_json:
+        print_json({**detail_dict(detail), "linked": [row.to_dict() for row in linked]})
+        return
+    under = f", variant of {detail.parent_code}" if detail.parent_code else ""
+    click.echo(
+        f"created {detail.sku} (family {detail.family or '-'}{under}, "
+        f"{count(len(edits), 'value')} set)"
+    )
+    if linked:
+        click.echo(f"linked {count(len(linked), 'waiting file')} from the Unmatched inbox:")
+        for row in linked:
+            click.echo(f"  {row.role} {row.position}: asset {row.id} {row.title}")
+    else:
+        click.echo("no file was waiting for it in the Unmatched inbox")
+
+
 @products_group.command("set")
 @click.argument("sku")
 @click.argument("assignments", nargs=-1, required=True)
@@ -360,12 +431,7 @@ def set_command(app: AppContext, sku: str, assignments: tuple[str, ...], as_json
     """
     from pimdesk.services import products
 
-    edits: dict[str, str] = {}
-    for item in assignments:
-        if "=" not in item:
-            raise click.UsageError(f"{item!r} is not attribute=value")
-        key, value = item.split("=", 1)
-        edits[key.strip()] = value
+    edits = _edits(assignments)
     result = products.set_values(app.library, sku, edits, author=_author(), source="cli")
     changes = [
         {"field": c.field, "locale": c.locale, "channel": c.channel, "old": c.old, "new": c.new}

@@ -854,12 +854,13 @@ def _contains(session: Session, column: Any, needle: str) -> Any:
 
 def connect(library: Library) -> None:
     """Wiring for an opened library: sessions know the library folder (so publishing gets
-    absolute object paths), and an import that creates SKUs links the inbox files waiting
-    for them."""
+    absolute object paths), and an import (or a product created one by one) that creates
+    SKUs links the inbox files waiting for them."""
     library.sessions.configure(info={"library_root": library.root})
 
     def on_change(change: Change) -> None:
-        if change.kind != "import":
+        created = change.kind == "values" and change.detail == "created"
+        if change.kind != "import" and not created:
             return
         with library.session() as session:
             waiting = session.scalar(

@@ -644,7 +644,10 @@ def _family_id(session: Session, code: str | None) -> int | None:
         return None
     family_id = session.scalars(select(Family.id).where(Family.code == code)).first()
     if family_id is None:
-        raise NotFoundError(f"no family {code!r}", where="family")
+        known = ", ".join(session.scalars(select(Family.code).order_by(Family.code)))
+        raise NotFoundError(
+            f"no family {code!r}", where="family", hint=f"the families are: {known or 'none'}"
+        )
     return family_id
 
 
@@ -688,20 +691,39 @@ def create_product(
     with library.session() as session:
         context = load_context(session)
         if session.scalars(select(Product.id).where(Product.sku == sku)).first():
-            raise ValidationError(f"product {sku!r} already exists", where="sku")
+            raise ValidationError(
+                f"product {sku!r} already exists",
+                where="sku",
+                hint=f"change it with: pimdesk products set {sku} field=value",
+            )
+        if session.scalars(select(ProductModel.id).where(ProductModel.code == sku)).first():
+            # the filename rules and `products show` look a code up as a SKU or a model code
+            raise ValidationError(
+                f"{sku!r} is the code of a product model",
+                where="sku",
+                hint=f"give the product a SKU of its own; a variant goes under it with model {sku}",
+            )
         parent_row = None
         if parent is not None:
             parent_row = session.scalars(
                 select(ProductModel).where(ProductModel.code == parent)
             ).first()
             if parent_row is None:
-                raise NotFoundError(f"parent model {parent!r} does not exist", where="parent")
+                raise NotFoundError(
+                    f"parent model {parent!r} does not exist",
+                    where="parent",
+                    hint="pimdesk products list --models lists the product models",
+                )
             fv = context.family_variants_by_id[parent_row.family_variant_id]
             family = fv.family_code
         doc: dict[str, Any] = {}
         for (attribute, loc, ch), data in resolve_cells(
             context, edit_cells(context, values or {}), {}
         ):
+            if context.attributes[attribute].type == "identifier":
+                raise ValidationError(
+                    "the SKU is not a value; it is the product's own identifier", where=attribute
+                )
             set_value(doc, attribute, data, loc, ch)
         product = Product(
             sku=sku,
@@ -731,7 +753,8 @@ def create_product(
         search.reindex_products(session, [product.id])
         summary.refresh_products(session, [product.id], context)
         product_id = product.id
-    library.emit(Change(kind="values", product_ids=frozenset({product_id})))
+    # "created": the assets side links the inbox files waiting for this SKU (as after import)
+    library.emit(Change(kind="values", product_ids=frozenset({product_id}), detail="created"))
     return product_id
 
 
