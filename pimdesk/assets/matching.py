@@ -33,10 +33,18 @@ class FileMatch:
     reason: str | None = None  # why it did not match
     unknown_sku: str = "inbox"  # inbox | create (draft product)
     strict: bool = False  # unmatched -> problem instead of inbox
+    # where the position came from (MatchResult.position_from): "camera" (IMG_4411) and
+    # "next" (SKU/hero.jpg) give none: the writer takes the next free one for the role
+    position_from: str = "default"
 
     @property
     def matched(self) -> bool:
         return self.sku is not None
+
+    @property
+    def next_free(self) -> bool:
+        """The name gives no position: the file goes to the next free one of its role."""
+        return self.position_from in ("camera", "next")
 
 
 def normalise_name(relative_path: str) -> str:
@@ -97,6 +105,7 @@ def fallback_match(relative_path: str, known_skus: Collection[str]) -> FileMatch
             sku=sku,
             role=role,
             position=position,
+            position_from="name" if fields.get("position") else "default",
             rule=rule,
             explanation=f"rule {rule}: sku={sku!r} role={role!r} position={position}",
         )
@@ -153,6 +162,7 @@ def adapt(result: Any) -> FileMatch:
         explanation=str(explanation),
         unknown_sku="create" if str(unknown).startswith(("create", "draft")) else "inbox",
         strict=strict,
+        position_from=str(_get(result, "position_from", default=None) or "default"),
     )
 
 

@@ -6,6 +6,8 @@ for such a file before it was ignored is resolved by the next scan).
 
 from __future__ import annotations
 
+import re
+
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 IGNORED_SUFFIXES = (".part", ".crdownload", ".tmp", ".download", ".partial")
 # Editing sidecars that raw developers and photo managers write next to each photo (XMP:
@@ -22,4 +24,16 @@ def is_ignored_name(name: str) -> bool:
         or name.endswith(IGNORED_SUFFIXES)
         or name.lower().endswith(SIDECAR_SUFFIXES)
         or name.endswith("~")
+    )
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key putting names as a person reads them: IMG_998 before IMG_1001."""
+    return tuple(
+        (1, int(part), "") if part.isdigit() else (0, 0, part.casefold())
+        for part in _DIGITS.split(name)
+        if part
     )

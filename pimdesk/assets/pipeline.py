@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from pimdesk.assets import outcomes as oc
 from pimdesk.assets.analyse import FileResult, process_file
 from pimdesk.assets.matching import Matcher, load_matcher, normalise_name
-from pimdesk.assets.names import is_ignored_name
+from pimdesk.assets.names import is_ignored_name, natural_key
 from pimdesk.assets.records import (
     PendingFile,
     ProductIndex,
@@ -259,7 +259,9 @@ class Batches:
             writer.prefetch([item.result.sha256 for item in items if item.result.sha256])
             writer.prefetch_paths([item.result.path for item in items if item.result.sha256])
             outcomes = []
-            for item in items:
+            # in name order, not the order the workers finished: photos whose names give no
+            # position (IMG_4411, IMG_4412 in a SKU folder) take the next free ones in turn
+            for item in sorted(items, key=lambda item: natural_key(item.relative)):
                 if item.result.sha256 and not item.result.analysed:
                     known = session.scalar(
                         select(AssetVersion.id)

@@ -21,7 +21,6 @@ Runs inside the caller's transaction (one per batch). The decisions, in order:
 from __future__ import annotations
 
 import os
-import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, replace
@@ -48,6 +47,7 @@ from pimdesk.catalog.models import (
     Product,
     ProductModel,
 )
+from pimdesk.rules.camera import is_camera_name
 
 
 @dataclass
@@ -141,6 +141,9 @@ class Writer:
         self._by_hash: dict[str, list[AssetVersion]] = {}
         self._by_path: dict[str, list[AssetVersion]] = {}
         self._resolved_paths: list[str] = []
+        # the highest position per (product id, model id, role) seen in this batch, for
+        # files whose names give none (IMG_4411 in a SKU folder): they take the next one
+        self._highest: dict[tuple[int | None, int | None, str], int] = {}
 
     @property
     def asset_ids(self) -> set[int]:
@@ -247,6 +250,7 @@ class Writer:
         match = self.matcher(relative, self.products.skus)
         slot = self._resolve_slot(match) if match.matched else None
         if isinstance(slot, Target):
+            match = self._placed(match, slot, asset)
             holder = self._slot_asset(slot, match)
             if holder is None:
                 self._link(asset, slot, match)
@@ -289,6 +293,7 @@ class Writer:
         if match.matched:
             slot = self._resolve_slot(match)
             if isinstance(slot, Target):
+                match = self._placed(match, slot, asset)
                 holder = self._slot_asset(slot, match)
                 if holder is None:
                     left = self._drop_rule_links(asset)
@@ -328,6 +333,8 @@ class Writer:
             return self.problem(result.path, reason, result.sha256)
         self._resolve_problems(result.path)
         if isinstance(slot, Target):
+            if match.next_free:
+                match = self._placed(match, slot, self._asset_from_path(result.path))
             holder = self._slot_asset(slot, match)
             if holder is not None:
                 if any(v.sha256 == result.sha256 for v in holder.versions):
@@ -395,6 +402,33 @@ class Writer:
             return Target(product_id=product.id)
         rule = f" (rule {match.rule})" if match.rule else ""
         return f"unknown SKU {match.sku!r}{rule}"
+
+    def _placed(self, match: FileMatch, target: Target, asset: Asset | None) -> FileMatch:
+        """The match with a position when its name gives none (``SKU/IMG_4411.jpg``): the
+        one ``asset`` (this file's asset) already holds for that product and role, so new
+        content in the same file is its next version; else the next free one."""
+        if not match.next_free:
+            return match
+        if asset is not None:
+            for link in asset.links:
+                if (link.product_id, link.product_model_id, link.role) == (
+                    target.product_id,
+                    target.model_id,
+                    match.role,
+                ):
+                    return replace(match, position=link.position)
+        key = (target.product_id, target.model_id, match.role)
+        if key not in self._highest:
+            owner = (
+                AssetLink.product_id == target.product_id
+                if target.product_id is not None
+                else AssetLink.product_model_id == target.model_id
+            )
+            highest = self.session.scalar(
+                select(func.max(AssetLink.position)).where(owner, AssetLink.role == match.role)
+            )
+            self._highest[key] = highest or 0
+        return replace(match, position=self._highest[key] + 1)
 
     def _default_family(self) -> int | None:
         return self.session.scalars(select(Family.id).order_by(Family.id)).first()
@@ -475,6 +509,9 @@ class Writer:
         return version
 
     def _link(self, asset: Asset, target: Target, match: FileMatch) -> None:
+        key = (target.product_id, target.model_id, match.role)
+        if key in self._highest:
+            self._highest[key] = max(self._highest[key], match.position)
         asset.links.append(
             AssetLink(
                 product_id=target.product_id,
@@ -553,15 +590,6 @@ class Writer:
         return outcome
 
 
-# The names cameras and phones give their files (IMG_4411, _MG_0012, DSC_0042, DSCN0010,
-# DSCF1234, P1010001, GOPR0001, DJI_0001, PXL_20240101_..., 20240101_123456): a rule may
-# read "IMG" as a SKU, but the name says nothing about the product.
-CAMERA_NAME = re.compile(
-    r"^(?:(?:IMG|_MG|MVIMG|VID|DSC[NF]?|GOPR|GH\d|DJI|PXL)[_-]?\d|P\d{7}\.|\d{8}[_-]\d{6})",
-    re.IGNORECASE,
-)
-
-
 def _path_is_back(asset: Asset, path: str) -> None:
     """A file is there again at ``path``: no version of this asset read from it is missing
     at source any more (older versions and a restored one name the same path)."""
@@ -573,7 +601,7 @@ def _path_is_back(asset: Asset, path: str) -> None:
 def camera_name_hint(path: str, reason: str) -> str:
     """An inbox reason that says so when the file still carries its camera's own name."""
     name = PurePath(path).name
-    if not CAMERA_NAME.match(name):
+    if not is_camera_name(name):  # a rule may read "IMG" as a SKU: the name says nothing
         return reason
     return (
         f"{name} is a camera's own file name, not a product's ({reason}): rename it after "

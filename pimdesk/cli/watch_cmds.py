@@ -215,7 +215,7 @@ def rules_test(app: AppContext, names: tuple[str, ...], as_json: bool) -> None:
 
 def _result_lines(result: MatchResult) -> list[str]:
     if result.matched:
-        parts = [f"sku={result.sku}", f"role={result.role}", f"position={result.position}"]
+        parts = [f"sku={result.sku}", f"role={result.role}", f"position={result.position_text}"]
         if result.locale:
             parts.append(f"locale={result.locale}")
         if result.ignored:

@@ -3,8 +3,10 @@
 Most specific first. With the known SKUs at hand the matcher prefers a rule naming a known
 product, so ``WB-750.jpg`` is the product ``WB-750`` even though ``{sku}-{position}`` would
 read it as position 750 of ``WB``. In a folder named by SKU, a file named by role
-(``WB-750/back.jpg``) takes that role, and a camera's numbered names (``IMG_4411.jpg``) keep
-their number as the position, so the photos of one folder do not all claim position 1.
+(``WB-750/back.jpg``) takes that role, and a name that gives no position (a camera's
+``IMG_4411.jpg``, whose number is a counter, or ``hero shot.jpg``) goes to the next free
+position of its role, so the photos of one folder come out as 1, 2, 3 and do not all claim
+position 1 (``MatchResult.position_from``).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pimdesk.rules.camera import is_camera_name
 from pimdesk.rules.compile import CompiledRule
 from pimdesk.rules.options import SET_DEFAULTS, RuleOptions
 from pimdesk.rules.roles import AMAZON_CODES
@@ -143,6 +144,14 @@ class MatchResult:
     ``action``: ``link`` (to ``sku``; with no known SKUs given, the caller checks),
     ``create`` (a draft product for an unknown SKU, then link), ``inbox`` (wait in the
     Unmatched inbox with ``reason``) or ``problem`` (record a problem with ``reason``).
+
+    ``position_from`` says where the position came from: ``name`` (a number the name gives
+    as a position, a numbered role, an Amazon code), ``default`` (the name names the slot
+    without a number: ``SKU.jpg``, ``SKU_back.jpg``: position 1), ``camera`` (the number is
+    a camera's counter, ``SKU/IMG_4411.jpg``) or ``next`` (no number and the file name is
+    free text, ``SKU/hero.jpg``). For ``camera`` and ``next`` the name gives no position
+    (``position`` is None): the ingest places the file at the next free position of that
+    product and role, so a SKU folder's photos come out as 1, 2, 3.
     """
 
     path: str
@@ -155,6 +164,7 @@ class MatchResult:
     locale: str | None = None
     ext: str | None = None
     sku_known: bool | None = None
+    position_from: str = "default"
     # the groups as extracted: (their fields, their values), turned into dicts on demand
     _raw: tuple[tuple[str, ...], tuple[str | None, ...]] = field(default=((), ()), repr=False)
     _winner: int | None = field(default=None, repr=False)
@@ -196,8 +206,18 @@ class MatchResult:
         locale = f" locale={self.locale}" if self.locale else ""
         return (
             f"rule {self.rule!r}: sku={self.sku!r} role={self.role} "
-            f"position={self.position}{locale}"
+            f"position={self.position_text}{locale}"
         )
+
+    @property
+    def position_text(self) -> str:
+        """The position for people: ``2``, or ``next free`` and why when the name gives none."""
+        if self.position_from == "camera":
+            number = self.fields.get("position", "")
+            return f"next free ({number} is the camera's counter, not a position)"
+        if self.position_from == "next":
+            return "next free (the file name gives no position)"
+        return "" if self.position is None else str(self.position)
 
     @property
     def tried(self) -> list[Attempt]:
@@ -220,6 +240,7 @@ class MatchResult:
             "sku_known": self.sku_known,
             "role": self.role,
             "position": self.position,
+            "position_from": self.position_from,
             "locale": self.locale,
             "ext": self.ext,
             "fields": dict(self.fields),
@@ -445,8 +466,11 @@ class RuleSet:
         options = rule.options
         role = options.default_role
         position: int | None = None
-        if plan.role_code >= 0 and got[plan.role_code] is not None:
-            role, position = AMAZON_CODES[got[plan.role_code].upper()]
+        position_from = "default"
+        code = got[plan.role_code] if plan.role_code >= 0 else None
+        if code is not None:
+            role, position = AMAZON_CODES[code.upper()]
+            position_from = "name"
         spelled = got[plan.role] if plan.role >= 0 else None
         if spelled is not None:
             mapped = rule.roles.get(spelled.lower())
@@ -454,14 +478,20 @@ class RuleSet:
                 return None, _Miss(f"{spelled!r} is not a known role or alias")
             role = mapped
             if spelled.isdigit():
-                position = int(spelled)
+                position, position_from = int(spelled), "name"
         number = got[plan.position] if plan.position >= 0 else None
         if number is not None:
             if not number.isdigit():
                 return None, _Miss(f"position {number!r} is not a number")
             # Positions start at 1; a shop numbering from 0 means its first image: the same
             # slot as SKU_main.jpg (which has no number), not a slot of its own before it.
-            position = max(1, int(number))
+            position, position_from = max(1, int(number)), "name"
+            # IMG_4411: the camera's counter, not a position (the length test keeps the
+            # regex away from the common SKU_2.jpg)
+            if len(number) >= 4 and is_camera_name(path.rpartition("/")[2]):
+                position, position_from = None, "camera"
+        elif code is None and spelled is None and any(got[i] for i in plan.ignored):
+            position_from = "next"  # SKU/hero.jpg: free text names no slot
         locale = got[plan.locale] if plan.locale >= 0 else None
         if locale is not None:
             locale = _normalise_locale(locale)
@@ -491,10 +521,11 @@ class RuleSet:
                 reason,
                 sku,
                 role,
-                position if position is not None else 1,
+                position if position is not None or position_from != "default" else 1,
                 locale,
                 ext.lower() if ext else _extension(path),
                 known,
+                position_from,
                 _raw=(plan.targets, got),
             ),
             None,

@@ -33,8 +33,9 @@ TEMPLATE_TABLE = [
     ("{sku}-{role}.{ext}", "TEE-RED-M-ls.webp", "TEE-RED-M", "lifestyle", 1),
     ("{sku}_{position}.{ext}", "AB_12_7.jpg", "AB_12", "main", 7),
     ("{sku}.{ext}", "WB-750.final.jpg", "WB-750.final", "main", 1),
-    ("{sku}/{any}.{ext}", "WB-750/IMG_0001.JPG", "WB-750", "main", 1),
-    ("{sku}/{any}.{ext}", "shoot/2024/WB-750/IMG_0001.JPG", "WB-750", "main", 1),
+    # the name gives no position: the ingest takes the next free one (None here)
+    ("{sku}/{any}.{ext}", "WB-750/IMG_0001.JPG", "WB-750", "main", None),
+    ("{sku}/{any}.{ext}", "shoot/2024/WB-750/IMG_0001.JPG", "WB-750", "main", None),
     ("{sku}/{role}.{ext}", "WB-750/back.jpg", "WB-750", "back", 1),
     ("{sku}.{role_code}.{ext}", "B0ABCDE123.MAIN.jpg", "B0ABCDE123", "main", 1),
     ("{sku}.{role_code}.{ext}", "B0ABCDE123.PT03.jpg", "B0ABCDE123", "gallery", 3),
@@ -45,7 +46,7 @@ TEMPLATE_TABLE = [
 
 @pytest.mark.parametrize(("template", "name", "sku", "role", "position"), TEMPLATE_TABLE)
 def test_template_splits_names_as_a_person_would(
-    template: str, name: str, sku: str, role: str, position: int
+    template: str, name: str, sku: str, role: str, position: int | None
 ) -> None:
     result = one(template).match(name)
     assert result.matched, [a.reason for a in result.tried]
@@ -80,9 +81,10 @@ DEFAULT_TABLE = [
     ("WB-750.jpg", "sku", "WB-750", "main", 1),
     ("WB-750-back.JPG", "sku-role", "WB-750", "back", 1),
     ("WB-750-b-2.JPG", "sku-role-position", "WB-750", "back", 2),
-    ("WB-750/IMG_4411.jpg", "sku_folder_numbered", "WB-750", "main", 4411),
+    ("WB-750/IMG_4411.jpg", "sku_folder_numbered", "WB-750", "main", None),  # camera's
+    ("WB-750/shot3.jpg", "sku_folder_numbered", "WB-750", "main", 3),
     ("WB-750/back.jpg", "sku_folder_role", "WB-750", "back", 1),
-    ("WB-750/photo.jpg", "sku_folder", "WB-750", "main", 1),
+    ("WB-750/photo.jpg", "sku_folder", "WB-750", "main", None),  # next free
     ("B0ABCDE123.PT08.jpg", "amazon", "B0ABCDE123", "gallery", 8),
     ("AB-1.png", "sku", "ab-1", "main", 1),  # case-insensitive lookup -> stored spelling
     ("x1_f.jpg", "sku_role", "X1", "front", 1),
@@ -91,12 +93,44 @@ DEFAULT_TABLE = [
 
 @pytest.mark.parametrize(("name", "rule", "sku", "role", "position"), DEFAULT_TABLE)
 def test_default_rules_cover_common_conventions(
-    name: str, rule: str, sku: str, role: str, position: int
+    name: str, rule: str, sku: str, role: str, position: int | None
 ) -> None:
     result = build_ruleset(DEFAULT_RULES).match(name, known_skus=KNOWN)
     assert (result.rule, result.sku, result.role, result.position) == (rule, sku, role, position)
     assert result.action == "link"
     assert result.sku_known is True
+
+
+POSITION_FROM = [
+    # (name, position_from, position): the name's own number, a slot name without one,
+    # a camera's counter, free text
+    ("WB-750_front_2.jpg", "name", 2),
+    ("WB-750/shot3.jpg", "name", 3),
+    ("B0ABCDE123.PT08.jpg", "name", 8),
+    ("WB-750.jpg", "default", 1),
+    ("WB-750/back.jpg", "default", 1),
+    ("WB-750/IMG_4411.jpg", "camera", None),
+    ("WB-750/DSC01234.JPG", "camera", None),
+    ("WB-750/_MG_0001.jpg", "camera", None),
+    ("WB-750/P1010001.JPG", "camera", None),
+    ("WB-750/photo.jpg", "next", None),
+]
+
+
+@pytest.mark.parametrize(("name", "source", "position"), POSITION_FROM)
+def test_the_match_says_where_its_position_came_from(
+    name: str, source: str, position: int | None
+) -> None:
+    result = build_ruleset(DEFAULT_RULES).match(name, known_skus=KNOWN)
+    assert (result.position_from, result.position) == (source, position)
+    assert result.to_json()["position_from"] == source
+    if position is None:  # the tester says what the ingest will do instead
+        assert "position=next free" in result.explanation
+
+
+def test_a_camera_counter_is_named_in_the_explanation() -> None:
+    result = build_ruleset(DEFAULT_RULES).match("WB-750/IMG_4411.jpg", known_skus=KNOWN)
+    assert "4411 is the camera's counter, not a position" in result.explanation
 
 
 def test_explanations_say_why_earlier_rules_did_not_match() -> None:

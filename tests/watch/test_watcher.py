@@ -138,7 +138,7 @@ def test_a_folder_copied_in_is_ingested(
     shutil.copytree(outside, watched / "WB-750")
     wait_for(lambda: len(catalog.versions(watched)) == 2, what="the copied folder")
     assert watcher.wait_idle(20)
-    # the folder is the SKU; the camera's numbers are the positions
+    # the folder is the SKU; the camera's names give no position: the next free ones
     assert [(role, pos) for role, pos, _ in catalog.links("WB-750")] == [("main", 1), ("main", 2)]
 
 
