@@ -47,7 +47,7 @@ from pimdesk.catalog.models import (
     Product,
     ProductModel,
 )
-from pimdesk.rules.camera import is_camera_name
+from pimdesk.rules.camera import camera_name_hint
 
 
 @dataclass
@@ -596,17 +596,6 @@ def _path_is_back(asset: Asset, path: str) -> None:
     for version in asset.versions:
         if version.source_path == path and version.source_missing:
             version.source_missing = False
-
-
-def camera_name_hint(path: str, reason: str) -> str:
-    """An inbox reason that says so when the file still carries its camera's own name."""
-    name = PurePath(path).name
-    if not is_camera_name(name):  # a rule may read "IMG" as a SKU: the name says nothing
-        return reason
-    return (
-        f"{name} is a camera's own file name, not a product's ({reason}): rename it after "
-        "its product (e.g. SKU_main_1.jpg) or put it in a folder named by the SKU"
-    )
 
 
 def _copy_metadata(result: FileResult, known: AssetVersion) -> None:

@@ -31,6 +31,7 @@ from pimdesk.rules import (
     build_ruleset,
     compile_spec,
 )
+from pimdesk.rules.camera import camera_name_hint
 from pimdesk.rules.options import parse_options
 
 if TYPE_CHECKING:
@@ -188,7 +189,11 @@ def test_names(
             specs.insert(min(at, len(specs)), draft)
             ruleset = build_ruleset(specs, ruleset_options(session))
         skus = known_skus(session)
-    return ruleset.match_many(names, skus)
+    results = ruleset.match_many(names, skus)
+    for result in results:
+        if result.action == "inbox":  # what the ingest will say about such a file
+            result.reason = camera_name_hint(result.path, result.reason)
+    return results
 
 
 # -- editing ---------------------------------------------------------------------------------
