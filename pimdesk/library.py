@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-import platformdirs
 import tomli_w
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,19 +23,7 @@ from pimdesk.catalog import migrate
 from pimdesk.catalog.db import make_engine, make_session_factory, transaction
 from pimdesk.errors import LibraryError, LibraryLockedError
 from pimdesk.events import Change, EventBus
-
-CONFIG_NAME = "library.toml"
-CATALOG_NAME = "catalog.sqlite"
-LOCK_NAME = ".pimdesk.lock"
-ENV_LIBRARY = "PIMDESK_LIBRARY"
-
-
-def default_library_path() -> Path:
-    """``$PIMDESK_LIBRARY`` if set, else the platform's per-user data folder."""
-    env = os.environ.get(ENV_LIBRARY)
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir("pimdesk", appauthor=False)) / "library"
+from pimdesk.locations import CATALOG_NAME, CONFIG_NAME, LOCK_NAME, library_root
 
 
 class Library:
@@ -100,7 +87,7 @@ class Library:
             hint = f"create one with: pimdesk --library {shlex.quote(str(root))} init"
         else:  # the default library on a first run
             hint = "create it with: pimdesk init, or try the demo shop: pimdesk demo"
-        root = Path(root).expanduser() if root is not None else default_library_path()
+        root = library_root(root)
         config_path = root / CONFIG_NAME
         if not config_path.exists():
             if not create:

@@ -15,11 +15,11 @@ from pimdesk.subprocesses import NICE_VARIABLE
 # does when it builds its workers.
 PROBE = """
 import os, sys, threading
-from pimdesk.assets import pipeline
+from pimdesk.assets import readers
 from pimdesk.renditions import cache
 
 threading.Thread(target=threading.Event().wait, daemon=True).start()  # as in the window
-pool = {"ingest": pipeline._pool, "renditions": cache._pool}[sys.argv[1]](1)
+pool = {"ingest": readers._pool, "renditions": cache._pool}[sys.argv[1]](1)
 with pool:
     print(pool.submit(os.nice, 0).result(timeout=120) - os.nice(0))
 """

@@ -7,20 +7,17 @@
 The worker stage is the CPU cost; it runs in a process pool over all cores and receives
 paths, never images. At most ``2 x workers`` files are in flight, so memory stays flat
 however many files arrive. Small runs (a single dropped photo) skip the pool and run
-in-process so the photo is live at once.
+in-process so the photo is live at once. The listing (:mod:`pimdesk.assets.walk`) and the
+workers (:mod:`pimdesk.assets.readers`) live apart from the catalog's imports, so the
+command line can start reading before the catalog is open.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,8 +26,9 @@ from sqlalchemy.orm import Session
 
 from pimdesk.assets import outcomes as oc
 from pimdesk.assets.analyse import FileResult, process_file
-from pimdesk.assets.matching import Matcher, load_matcher, normalise_name
-from pimdesk.assets.names import is_ignored_name, natural_key
+from pimdesk.assets.matching import Matcher, load_matcher
+from pimdesk.assets.names import natural_key
+from pimdesk.assets.readers import HeadStart, analyse_all
 from pimdesk.assets.records import (
     PendingFile,
     ProductIndex,
@@ -38,10 +36,10 @@ from pimdesk.assets.records import (
     resolve_gone_problems,
     unchanged_failures,
 )
+from pimdesk.assets.walk import Candidate, bad_name, expand
 from pimdesk.catalog.models import AssetVersion
 from pimdesk.catalog.revisions import touch_assets, touch_products
 from pimdesk.events import Change
-from pimdesk.subprocesses import background_worker, forkserver_context
 
 if TYPE_CHECKING:
     from pimdesk.library import Library
@@ -50,62 +48,12 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[oc.IngestEvent], None]
 
-INLINE_LIMIT = 2  # at most this many files to decode: no process pool
 UNCHANGED_FAILURE = "unchanged since it failed, not read again"
 BATCH_FILES = 32
 BATCH_SECONDS = 0.5
 
 
-@dataclass(frozen=True)
-class Candidate:
-    path: Path
-    relative: str  # what the filename rules see
-
-
-# -- stage 1: expand ------------------------------------------------------------------------
-
-
-def expand(paths: Sequence[Path], source_root: Path | None) -> tuple[list[Candidate], list[str]]:
-    """Files to ingest (folders walked recursively, symlinked folders not followed) and
-    the paths that do not exist."""
-    found: list[Candidate] = []
-    missing: list[str] = []
-    seen: set[str] = set()
-    for raw in paths:
-        path = Path(raw).absolute()
-        if path.is_dir():
-            base = source_root if source_root is not None else path
-            for file in _walk(path):
-                _add(found, seen, file, base)
-        elif path.exists() or path.is_symlink():
-            base = source_root if source_root is not None else path.parent
-            _add(found, seen, path, base)
-        else:
-            missing.append(str(path))
-    return found, missing
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not is_ignored_name(name):
-                yield Path(dirpath) / name
-
-
-def _add(found: list[Candidate], seen: set[str], path: Path, base: Path) -> None:
-    key = str(path)
-    if key in seen:
-        return
-    seen.add(key)
-    try:
-        relative = path.relative_to(base).as_posix()
-    except ValueError:
-        relative = path.name
-    found.append(Candidate(path, normalise_name(relative)))
-
-
-# -- stage 2: quick skip --------------------------------------------------------------------
+# -- stage 2: quick skip (stage 1, expand: pimdesk.assets.walk) ---------------------------
 
 
 def already_recorded(session: Session, candidates: list[Candidate]) -> set[str]:
@@ -132,99 +80,7 @@ def already_recorded(session: Session, candidates: list[Candidate]) -> set[str]:
     return same
 
 
-# -- stage 3: workers -----------------------------------------------------------------------
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Workers forked from this process when it runs a single thread (cheapest: nothing
-    is imported again); from a fork server otherwise (the watcher and the GUI run threads,
-    and forking a threaded process can inherit a held lock)."""
-    if threading.active_count() == 1 and os.name == "posix":
-        context = multiprocessing.get_context("fork")
-    else:
-        context = forkserver_context(preload=["pimdesk.assets.analyse"])
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=background_worker
-    )
-
-
-def analyse_all(
-    paths: list[str], root: Path, workers: int | None = None, _restarts: int = 2
-) -> Iterator[FileResult]:
-    """Worker results as they complete, with at most ``2 x workers`` files in flight.
-
-    A worker that dies (a decoder crash, the out-of-memory killer) breaks the pool: the
-    files it was reading become problems and the rest go to a fresh pool. A pool that
-    cannot start at all (for example a host script without the ``__main__`` guard that
-    the fork server needs) is reported in the log and the files are read in this process.
-    """
-    if len(paths) <= INLINE_LIMIT:
-        for path in paths:
-            yield process_file(path, str(root))
-        return
-    workers = workers or os.cpu_count() or 1
-    limit = workers * 2
-    queue = iter(paths)
-    produced = 0
-    inflight: dict[Future[FileResult], str] = {}
-    broken = False
-    with _pool(workers) as pool:
-
-        def submit(batch: Iterable[str]) -> None:
-            nonlocal broken
-            for path in batch:
-                if broken:
-                    leftover.append(path)
-                    continue
-                try:
-                    inflight[pool.submit(process_file, path, str(root))] = path
-                except (BrokenProcessPool, RuntimeError):
-                    broken = True
-                    leftover.append(path)
-
-        leftover: list[str] = []
-        submit(_take(queue, limit))
-        while inflight:
-            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-            for future in done:
-                path = inflight.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool as exc:
-                    broken = True
-                    if produced == 0:  # the pool never worked: not this file's fault
-                        leftover.append(path)
-                        continue
-                    log.error("ingest worker died while reading %s: %r", path, exc)
-                    result = FileResult(
-                        path=path, problem="the worker reading it stopped abruptly (decoder crash?)"
-                    )
-                except Exception as exc:
-                    log.error("ingest worker failed on %s: %r", path, exc)
-                    result = FileResult(path=path, problem=f"the worker reading it failed: {exc}")
-                produced += 1
-                yield result
-            submit(_take(queue, limit - len(inflight)))
-    rest = leftover + list(queue)
-    if not rest:
-        return
-    if produced == 0 or _restarts <= 0:
-        log.error("ingest worker processes are unavailable; reading %d files here", len(rest))
-        for path in rest:
-            yield process_file(path, str(root))
-        return
-    yield from analyse_all(rest, root, workers, _restarts - 1)
-
-
-def _take(iterator: Iterator[str], count: int) -> Iterable[str]:
-    for _ in range(max(0, count)):
-        try:
-            yield next(iterator)
-        except StopIteration:
-            return
-
-
-# -- stage 4: match + write ------------------------------------------------------------------
+# -- stage 4: match + write (stage 3, the workers: pimdesk.assets.readers) -----------------
 
 
 class Batches:
@@ -301,17 +157,21 @@ def run(
     source_root: Path | None = None,
     workers: int | None = None,
     skip_failed: bool = False,
+    head_start: HeadStart | None = None,
 ) -> oc.IngestReport:
     """Ingest files and folders; every file gets an outcome; returns the report.
 
     ``skip_failed`` (reconciliations): a file whose bytes failed before and that has not
     changed since (size, mtime) is reported as the same problem without being read again.
     Problems recorded for files below a folder argument that are gone are resolved.
+    ``head_start``: workers already reading the first of these files (the command line
+    starts them before opening the catalog); taken over, and shut down at the end.
     """
     emit = progress or (lambda _event: None)
-    candidates, missing = expand(paths, source_root)
-    bad_names = [c for c in candidates if _bad_name(str(c.path))]
-    candidates = [c for c in candidates if not _bad_name(str(c.path))]
+    listed = head_start.listing(paths, source_root) if head_start is not None else None
+    candidates, missing = listed if listed is not None else expand(paths, source_root)
+    bad_names = [c for c in candidates if bad_name(str(c.path))]
+    candidates = [c for c in candidates if not bad_name(str(c.path))]
     total = len(candidates) + len(missing) + len(bad_names)
     emit(oc.IngestEvent("scan", 0, total, message=f"{total} files found"))
     folders = [str(Path(p).absolute()) for p in paths if Path(p).is_dir()]
@@ -344,7 +204,7 @@ def run(
     ]
     for candidate in bad_names:
         text = str(candidate.path)
-        problem = _bad_name(text)
+        problem = bad_name(text)
         first.append(PendingFile(FileResult(path=_printable(text), problem=problem), ""))
     todo: list[str] = []
     for candidate in candidates:
@@ -370,7 +230,7 @@ def run(
 
     buffer: list[PendingFile] = []
     last = time.monotonic()
-    for result in analyse_all(todo, library.root, workers):
+    for result in analyse_all(todo, library.root, workers, head=head_start):
         buffer.append(PendingFile(result, relative.get(result.path, Path(result.path).name)))
         if len(buffer) >= BATCH_FILES or time.monotonic() - last > BATCH_SECONDS:
             flush(buffer)
@@ -404,14 +264,6 @@ def flush_unchanged(
             )
             batches.report.files.append(outcome)
             emit(oc.IngestEvent("file", start + index, total, outcome.path, outcome.outcome))
-
-
-def _bad_name(text: str) -> str | None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "the file name is not valid UTF-8; rename the file"
-    return None
 
 
 def _printable(text: str) -> str:

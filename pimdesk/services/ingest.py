@@ -18,6 +18,7 @@ from pimdesk.catalog.models import AssetVersion
 from pimdesk.events import Change
 
 if TYPE_CHECKING:
+    from pimdesk.assets.readers import HeadStart
     from pimdesk.library import Library
 
 __all__ = [
@@ -39,6 +40,7 @@ def ingest_paths(
     source_root: Path | None = None,
     workers: int | None = None,
     skip_failed: bool = False,
+    head_start: HeadStart | None = None,
 ) -> IngestReport:
     """Ingest files and folders (recursively) through the filename rules.
 
@@ -47,6 +49,8 @@ def ingest_paths(
     folder); by default a folder argument is its own root and a file's name is used alone.
     ``skip_failed`` (what a reconciliation asks): files whose bytes failed before and that
     have not changed since are reported as problems again without being read.
+    ``head_start``: workers the caller started on the first files before the catalog was
+    open (:class:`pimdesk.assets.readers.HeadStart`); they are taken over.
     """
     return pipeline.run(
         library,
@@ -55,6 +59,7 @@ def ingest_paths(
         source_root=source_root,
         workers=workers,
         skip_failed=skip_failed,
+        head_start=head_start,
     )
 
 

@@ -1,0 +1,179 @@
+"""The worker stage of ingest: files read on all cores, at most ``2 x workers`` in flight.
+
+Workers receive paths, never images, and return a :class:`FileResult`; they never touch
+the catalog. A run of a command line ingest can start its workers, and hand them its
+first files, before the catalog is opened (:class:`HeadStart`): opening the catalog and
+loading its libraries takes about half a second, which the workers spend decoding.
+Imports here stay clear of the catalog for that reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from pimdesk.assets.analyse import FileResult, process_file
+from pimdesk.assets.walk import Candidate, bad_name, expand
+from pimdesk.subprocesses import background_worker, forkserver_context
+
+log = logging.getLogger(__name__)
+
+INLINE_LIMIT = 2  # at most this many files to decode: no process pool
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Workers forked from this process when it runs a single thread (cheapest: nothing
+    is imported again); from a fork server otherwise (the watcher and the GUI run threads,
+    and forking a threaded process can inherit a held lock)."""
+    if threading.active_count() == 1 and os.name == "posix":
+        context = multiprocessing.get_context("fork")
+    else:
+        context = forkserver_context(preload=["pimdesk.assets.analyse"])
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=background_worker
+    )
+
+
+class HeadStart:
+    """Workers started, and the first files handed to them, before the catalog is open.
+
+    Only for a one-shot ingest of a library that exists (the command line's): the files
+    are listed as :func:`pimdesk.assets.pipeline.run` would list them, and the first
+    ``2 x workers`` are read at once. Reading is safe to start early: it only adds
+    content-addressed objects and thumbnails, which the catalog rows then point to. A file
+    the catalog turns out to know already unchanged costs one wasted read, at most
+    ``2 x workers`` files per run. Use as a context manager; the pool is shut down on exit
+    unless :func:`analyse_all` has taken it over.
+    """
+
+    def __init__(self, paths: Sequence[Path], root: Path, workers: int | None = None):
+        self.paths = list(paths)
+        self.root = root
+        self.workers = workers or os.cpu_count() or 1
+        self.candidates, self.missing = expand(self.paths, None)
+        self.pool: ProcessPoolExecutor | None = None
+        self.started: dict[str, Future[FileResult]] = {}
+        readable = [c for c in self.candidates if bad_name(str(c.path)) is None]
+        if len(readable) <= INLINE_LIMIT:
+            return  # a file or two: read in the ingesting process, as without a head start
+        self.pool = _pool(self.workers)
+        for candidate in readable[: self.workers * 2]:
+            text = str(candidate.path)
+            self.started[text] = self.pool.submit(process_file, text, str(root))
+
+    def listing(
+        self, paths: Sequence[Path], source_root: Path | None
+    ) -> tuple[list[Candidate], list[str]] | None:
+        """The files listed up front, when they are the ones this ingest asks for."""
+        if source_root is not None or [Path(p) for p in paths] != self.paths:
+            return None
+        return self.candidates, self.missing
+
+    def take(self) -> tuple[ProcessPoolExecutor | None, dict[str, Future[FileResult]]]:
+        """The running pool and the files submitted to it; the caller now shuts it down."""
+        pool, started = self.pool, self.started
+        self.pool, self.started = None, {}
+        return pool, started
+
+    def __enter__(self) -> HeadStart:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:  # never taken over (the catalog did not open, say)
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def analyse_all(
+    paths: list[str],
+    root: Path,
+    workers: int | None = None,
+    _restarts: int = 2,
+    head: HeadStart | None = None,
+) -> Iterator[FileResult]:
+    """Worker results as they complete, with at most ``2 x workers`` files in flight.
+
+    ``head``: a :class:`HeadStart` whose pool and already submitted files are taken over
+    (a submitted file that is not in ``paths``, one the catalog knows unchanged, is let
+    finish and its result dropped).
+
+    A worker that dies (a decoder crash, the out-of-memory killer) breaks the pool: the
+    files it was reading become problems and the rest go to a fresh pool. A pool that
+    cannot start at all (for example a host script without the ``__main__`` guard that
+    the fork server needs) is reported in the log and the files are read in this process.
+    """
+    pool, started = head.take() if head is not None else (None, {})
+    if pool is None and len(paths) <= INLINE_LIMIT:
+        for path in paths:
+            yield process_file(path, str(root))
+        return
+    workers = (head.workers if head is not None else None) or workers or os.cpu_count() or 1
+    limit = workers * 2
+    wanted = set(paths)
+    inflight: dict[Future[FileResult], str] = {
+        future: path for path, future in started.items() if path in wanted
+    }
+    queue = iter([path for path in paths if path not in started])
+    produced = 0
+    broken = False
+    executor = pool if pool is not None else _pool(workers)
+    with executor:
+
+        def submit(batch: Iterable[str]) -> None:
+            nonlocal broken
+            for path in batch:
+                if broken:
+                    leftover.append(path)
+                    continue
+                try:
+                    inflight[executor.submit(process_file, path, str(root))] = path
+                except (BrokenProcessPool, RuntimeError):
+                    broken = True
+                    leftover.append(path)
+
+        leftover: list[str] = []
+        submit(_take(queue, limit - len(inflight)))
+        while inflight:
+            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for future in done:
+                path = inflight.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool as exc:
+                    broken = True
+                    if produced == 0:  # the pool never worked: not this file's fault
+                        leftover.append(path)
+                        continue
+                    log.error("ingest worker died while reading %s: %r", path, exc)
+                    result = FileResult(
+                        path=path, problem="the worker reading it stopped abruptly (decoder crash?)"
+                    )
+                except Exception as exc:
+                    log.error("ingest worker failed on %s: %r", path, exc)
+                    result = FileResult(path=path, problem=f"the worker reading it failed: {exc}")
+                produced += 1
+                yield result
+            submit(_take(queue, limit - len(inflight)))
+    rest = leftover + list(queue)
+    if not rest:
+        return
+    if produced == 0 or _restarts <= 0:
+        log.error("ingest worker processes are unavailable; reading %d files here", len(rest))
+        for path in rest:
+            yield process_file(path, str(root))
+        return
+    yield from analyse_all(rest, root, workers, _restarts - 1)
+
+
+def _take(iterator: Iterator[str], count: int) -> Iterable[str]:
+    for _ in range(max(0, count)):
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
