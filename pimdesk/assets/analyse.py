@@ -16,12 +16,12 @@ import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from PIL import Image
 
 from pimdesk.assets import formats, libtiff, metadata, thumbs
-from pimdesk.assets.store import ContentStore, Incoming
+from pimdesk.assets.store import ContentStore, Incoming, map_file
 
 _PLUGINS_READY = False
 
@@ -129,7 +129,7 @@ def _copy_and_analyse(
     result: FileResult,
 ) -> None:
     """Copy first, then describe the copy: the kernel copies the file into ``objects/``
-    (no trip through Python), the copy is hashed and decoded through a memory map, so the
+    (no trip through Python), the copy is hashed, then read by the decoder, so the
     hash, metadata and thumbnail describe exactly the stored bytes and the user's file is
     read once. The flush to disk (fsync) runs in a thread while the pixels are decoded."""
     try:
@@ -155,12 +155,12 @@ def _copy_and_analyse(
         flusher.start()
         try:
             if fmt.needs_pixels:
-                ok = _analyse_image(incoming.view, store, result)
+                with _open_copy(incoming.temp, fmt) as copy:
+                    ok = _analyse_image(copy, store, result)
             else:
                 _analyse_other(incoming.temp, fmt, store, result)
                 ok = True
         finally:
-            incoming.close()
             flusher.join()
         if not ok:
             return
@@ -176,6 +176,17 @@ def _copy_and_analyse(
         result.analysed = True
     finally:
         store.discard(incoming)
+
+
+def _open_copy(temp: Path, fmt: formats.FileFormat) -> BinaryIO | mmap.mmap | io.BytesIO:
+    """The stored copy for the decoder. JPEG, the bulk of every shoot, as a plain file: read
+    as fast as a memory map, without a page fault per page just written (2-3 ms per 10 MB
+    photo, measured). Other formats through a memory map, so Pillow reads TIFFs through its
+    own callback, whose errors say where the file is broken ("Invalid Read at loc 4873"),
+    rather than handing libtiff the descriptor, which fails with no reason at all."""
+    if fmt.name == "JPEG":
+        return temp.open("rb")
+    return map_file(temp)
 
 
 def _flush(store: ContentStore, incoming: Incoming, out: list[BaseException | None]) -> None:
@@ -198,7 +209,7 @@ def _known(store: ContentStore, sha256: str, fmt: formats.FileFormat) -> bool:
 
 
 def _analyse_image(
-    source: Path | io.BytesIO | mmap.mmap, store: ContentStore, result: FileResult
+    source: Path | BinaryIO | mmap.mmap | io.BytesIO, store: ContentStore, result: FileResult
 ) -> bool:
     assert result.sha256 is not None
     tiff = libtiff.Captured()

@@ -20,7 +20,7 @@ import mmap
 import re
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from PIL import Image, ImageCms
 
@@ -111,7 +111,7 @@ def _degrees(parts: Any, ref: Any) -> float | None:
     return round(value, 7)
 
 
-def _from_exifread(source: Path | io.BytesIO | mmap.mmap) -> dict[str, Any]:
+def _from_exifread(source: Path | BinaryIO | mmap.mmap | io.BytesIO) -> dict[str, Any]:
     import exifread
 
     if isinstance(source, Path):
@@ -165,9 +165,7 @@ def _from_pillow(image: Image.Image) -> dict[str, Any]:
     return out
 
 
-def exif_summary(
-    source: Path | io.BytesIO | mmap.mmap, image: Image.Image | None
-) -> dict[str, Any]:
+def exif_summary(source: Path | BinaryIO, image: Image.Image | None) -> dict[str, Any]:
     """Camera summary: exifread first, Pillow for everything it missed or when it raised."""
     summary: dict[str, Any] = {}
     try:

@@ -16,7 +16,7 @@ import io
 import mmap
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1024 * 1024
@@ -63,18 +63,12 @@ def thumb_relpath(sha256: str) -> str:
 
 @dataclass
 class Incoming:
-    """A file copied into ``objects/`` under a temporary name, with its hash, and the copy
-    still mapped (``view``) so the caller decodes the very bytes that were hashed without
-    mapping the file a second time."""
+    """A file copied into ``objects/`` under a temporary name, with the hash of the copy.
+    Readers open ``temp`` (the very bytes that were hashed, owned by the library)."""
 
     sha256: str
     size: int
     temp: Path
-    view: mmap.mmap | io.BytesIO = field(default_factory=io.BytesIO, repr=False)
-
-    def close(self) -> None:
-        """Unmap the copy (safe to call again)."""
-        self.view.close()
 
 
 class ContentStore:
@@ -94,23 +88,25 @@ class ContentStore:
 
     def receive_copy(self, source_fd: int) -> Incoming:
         """Copy an open file to a temporary name in ``objects/`` inside the kernel, then hash
-        the copy: what is hashed (and later decoded from ``Incoming.view``) is exactly what
-        is stored. :meth:`commit` moves it into place; :meth:`discard` drops it."""
+        the copy: what is hashed (and later decoded from ``Incoming.temp``) is exactly what
+        is stored. :meth:`commit` moves it into place; :meth:`discard` drops it.
+
+        The copy is read back through a small reused buffer rather than a memory map: the
+        pages it has just written fault one by one when mapped, which costs 2-3 ms more per
+        10 MB photo than reading them (measured), and a decoder reads a file as fast."""
         incoming_dir = self.root / "objects"
         incoming_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=incoming_dir)
         temp = Path(tmp_name)
         try:
-            try:
+            with open(fd, "r+b", buffering=0) as copy:
                 size = kernel_copy(source_fd, fd)
-            finally:
-                os.close(fd)
-            view = map_file(temp)
+                copy.seek(0)
+                digest = hashlib.file_digest(copy, "sha256").hexdigest()
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
-        digest = hashlib.sha256(view if isinstance(view, mmap.mmap) else b"").hexdigest()
-        return Incoming(digest, size, temp, view)
+        return Incoming(digest, size, temp)
 
     @staticmethod
     def sync(incoming: Incoming) -> None:
@@ -125,8 +121,8 @@ class ContentStore:
 
     @staticmethod
     def release_cache(incoming: Incoming) -> None:
-        """Let the kernel drop the copy's pages from memory once they are on disk and no
-        longer mapped (like ``cp --nocache``). An ingest writes gigabytes of originals that
+        """Let the kernel drop the copy's pages from memory once they are on disk and
+        read (like ``cp --nocache``). An ingest writes gigabytes of originals that
         nothing reads again soon; without this they push everything else out of the page
         cache, and every file's copy lands in memory never used before, which costs several
         times the copy itself on a virtual machine (its host backs each new page on first
@@ -159,14 +155,13 @@ class ContentStore:
         return target
 
     def discard(self, incoming: Incoming) -> None:
-        incoming.close()
         incoming.temp.unlink(missing_ok=True)
 
 
 def map_file(path: Path) -> mmap.mmap | io.BytesIO:
     """A file's bytes without copying them into Python: a read-only memory map, usable as a
-    buffer (hashing) and as a file object (decoders); the caller closes it. Only for files
-    the library owns (a mapped file truncated by someone else kills the reader)."""
+    buffer and as a file object (decoders); the caller closes it. Only for files the
+    library owns (a mapped file truncated by someone else kills the reader)."""
     with path.open("rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0:
             return io.BytesIO(b"")
