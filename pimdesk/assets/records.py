@@ -202,7 +202,8 @@ class Writer:
             )
         known = self._known(result.sha256)
         same_source = [v for v in known if v.source_path == result.path]
-        if same_source:
+        last_read = self._last_read_from(result.path) if same_source else None
+        if same_source and (last_read is None or last_read.sha256 == result.sha256):
             version = same_source[-1]
             _path_is_back(version.asset, result.path)
             version.source_mtime = result.mtime
@@ -211,10 +212,31 @@ class Writer:
         if not result.analysed and known:
             _copy_metadata(result, known[0])
         match = self.matcher(item.relative, self.products.skus)
-        moved = [v for v in known if v.source_missing or not os.path.exists(v.source_path)]
+        if same_source and last_read is not None:
+            # The file went back to an earlier take (the photographer copied the old shot
+            # over the new one): the file's content is current again, as a new version.
+            self._resolve_problems(result.path)
+            version = self._add_version(last_read.asset, result)
+            said = f"the file holds v{same_source[-1].number}'s photo again"
+            return self._outcome(result.path, oc.NEW_VERSION, version, match, said)
+        # Bytes whose file is gone moved here, but only when they are what their asset shows
+        # now: a copy of an older take is a photo of its own, not the asset moving away.
+        moved = [
+            v
+            for v in known
+            if _is_current(v) and (v.source_missing or not os.path.exists(v.source_path))
+        ]
         if moved:
             return self._moved(result, moved[0], match, item.relative)
         return self._place(result, known, match, item.relative)
+
+    def _last_read_from(self, path: str) -> AssetVersion | None:
+        """The version holding what was last read from this file (a restored version names
+        its file and mtime too, but it was not read again: the newest mtime wins)."""
+        if path not in self._by_path:
+            self.prefetch_paths([path])
+        versions = self._by_path[path]
+        return max(versions, key=lambda v: (v.source_mtime or 0.0, v.number), default=None)
 
     def problem(
         self,
@@ -279,6 +301,23 @@ class Writer:
         link the rules made (a photographer fixing a wrong SKU or role expects the photo to
         leave the old product); links made by hand stay."""
         old = version.source_path
+        asset = version.asset
+        if match.matched:
+            slot = self._resolve_slot(match)
+            if isinstance(slot, Target):
+                placed = self._placed(match, slot, asset) if match.next_free else match
+                holder = self._slot_asset(slot, placed)
+                if holder is not None and holder is not asset:
+                    # Renamed onto a slot another photo shows: like any file that names a
+                    # taken slot, it becomes that photo's next version. Its old asset keeps
+                    # its own photo, missing at source (the file left its old name).
+                    version.source_missing = True
+                    self._touched(asset)
+                    said = (
+                        f"was {PurePath(old).name} (asset {asset.id}, which keeps its photo, "
+                        "missing at source)"
+                    )
+                    return self._place(result, self._known(result.sha256), match, relative, said)
         if version in self._by_path.get(old, []):
             self._by_path[old].remove(version)
         if result.path in self._by_path:
@@ -287,7 +326,6 @@ class Writer:
         version.source_mtime = result.mtime
         version.source_missing = False
         self._resolve_problems(result.path)
-        asset = version.asset
         self._touched(asset)
         reason = f"moved from {old}"
         if match.matched:
@@ -301,11 +339,6 @@ class Writer:
                     asset.metadata_ = {**(asset.metadata_ or {}), "match_path": relative}
                     if left:
                         reason += f"; no longer linked to {', '.join(left)}"
-                elif holder is not asset:
-                    reason += (
-                        f"; {match.sku} {match.role} {match.position} already shows asset "
-                        f"{holder.id}, so the links stay as they were"
-                    )
         return self._outcome(result.path, oc.RELINKED, version, match, reason)
 
     def _drop_rule_links(self, asset: Asset) -> list[str]:
@@ -319,8 +352,16 @@ class Writer:
         return gone
 
     def _place(
-        self, result: FileResult, known: list[AssetVersion], match: FileMatch, relative: str
+        self,
+        result: FileResult,
+        known: list[AssetVersion],
+        match: FileMatch,
+        relative: str,
+        note: str | None = None,
     ) -> oc.FileOutcome:
+        """Link a file by its match: a free slot gets a new asset, a taken one the next
+        version of the asset there; unmatched files wait in the inbox. ``note`` says where
+        the file came from (a rename) in the outcome of a new version."""
         slot: Target | str | None = None
         if match.matched:
             slot = self._resolve_slot(match)
@@ -341,9 +382,10 @@ class Writer:
                     same = next(v for v in holder.versions if v.sha256 == result.sha256)
                     return self._outcome(result.path, oc.IDENTICAL, same, match, "already there")
                 latest = max(holder.versions, key=lambda v: v.number)
-                said = None
+                said = note
                 if latest.source_path != result.path:  # another file claims the same slot
                     said = f"replaces {PurePath(latest.source_path).name} (v{latest.number})"
+                    said = f"{said}; {note}" if note else said
                 version = self._add_version(holder, result)
                 return self._outcome(result.path, oc.NEW_VERSION, version, match, said)
             # Bytes already stored for another file get an asset of their own all the same:
@@ -588,6 +630,11 @@ class Writer:
         if version.asset_id is None:  # a row of this batch, not flushed yet
             self._unfinished[id(outcome)] = (outcome, version)
         return outcome
+
+
+def _is_current(version: AssetVersion) -> bool:
+    """The version its asset shows (the newest; a restore adds a newer one)."""
+    return version.number == max(v.number for v in version.asset.versions)
 
 
 def _path_is_back(asset: Asset, path: str) -> None:

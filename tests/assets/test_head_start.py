@@ -67,7 +67,7 @@ def test_workers_end_when_the_catalog_does_not_open(
         place(f"exif/{name}")
     with pytest.raises(RuntimeError), HeadStart([shoot], library.root, workers=2) as head:
         assert head.pool is not None
-        processes = list(head.pool._processes.values())  # noqa: SLF001 (checked below)
+        processes = list(head.pool._processes.values())  # its worker processes
         raise RuntimeError("the catalog is locked")
     assert processes and not any(p.is_alive() for p in processes)
     assert _stray_files(library.root) == []

@@ -21,6 +21,7 @@ from pimdesk.events import Change
 from pimdesk.library import Library
 from pimdesk.services import assets, rights
 from pimdesk.services.ingest import ingest_paths, mark_missing_at_source, source_moved
+from tests.assets.conftest import PHOTOS
 
 
 @pytest.fixture
@@ -536,3 +537,75 @@ def test_searching_a_sku_finds_its_photos_whatever_their_file_names(
     assert found == [("back", "link")]
     assert [r.title for r in search(library, "SHOE-10") if r.kind == "asset"] == ["IMG_0012"]
     assert [r.title for r in search(library, "back") if r.kind == "asset"] == ["back"]
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _current_sha(library: Library, asset_id: int) -> str:
+    versions = assets.show_asset(library, asset_id).versions
+    return max(versions, key=lambda v: v.number).sha256
+
+
+def test_a_copy_of_an_older_take_saved_for_another_product_is_a_photo_of_its_own(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    """v1 and v2 came from one file, which is then deleted; v1's bytes arrive under another
+    product's name. Not a move: v1 is not what the first product shows."""
+    asset_id = _one(library, shoot, place, add_products)
+    add_products(library, "WB-751")
+    place("products/mg02-bk-0.jpg", "WB-750_main_1.jpg")
+    assert ingest_paths(library, [shoot]).files[0].version == 2
+    (shoot / "WB-750_main_1.jpg").unlink()
+    older = place("products/mg01-bk-0.jpg", "WB-751_detail_1.jpg")
+
+    outcome = ingest_paths(library, [shoot]).files[0]
+
+    assert outcome.outcome == "new_asset" and outcome.asset_id != asset_id
+    assert _shown(library, "WB-750") == [asset_id]  # the first product keeps its photo
+    assert _current_sha(library, asset_id) == _sha(PHOTOS / "products/mg02-bk-0.jpg")
+    assert _shown(library, "WB-751") == [outcome.asset_id]
+    assert _current_sha(library, outcome.asset_id) == _sha(older)
+
+
+def test_a_file_put_back_to_an_earlier_take_makes_that_take_current(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    asset_id = _one(library, shoot, place, add_products)
+    place("products/mg02-bk-0.jpg", "WB-750_main_1.jpg")
+    ingest_paths(library, [shoot])
+    back = place("products/mg01-bk-0.jpg", "WB-750_main_1.jpg")
+
+    outcome = ingest_paths(library, [shoot]).files[0]
+
+    assert (outcome.outcome, outcome.asset_id, outcome.version) == ("new_version", asset_id, 3)
+    assert outcome.reason == "the file holds v1's photo again"
+    assert _current_sha(library, asset_id) == _sha(back)
+    assert _shown(library) == [asset_id]
+    again = ingest_paths(library, [back], source_root=shoot).files[0]  # touched, same bytes
+    assert (again.outcome, again.version) == ("identical", 3)
+
+
+def test_a_photo_renamed_over_another_products_photo_becomes_its_next_version(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    add_products(library, "WB-750", "WB-751")
+    place("products/mg01-bk-0.jpg", "WB-750_main_1.jpg")
+    place("products/mg02-bk-0.jpg", "WB-751_main_1.jpg")
+    first = {Path(f.path).name: f.asset_id for f in ingest_paths(library, [shoot]).files}
+    (shoot / "WB-750_main_1.jpg").rename(shoot / "WB-751_main_1.jpg")  # over the other one
+
+    outcome = ingest_paths(library, [shoot]).files[0]
+
+    kept, target = first["WB-750_main_1.jpg"], first["WB-751_main_1.jpg"]
+    assert (outcome.outcome, outcome.asset_id, outcome.version) == ("new_version", target, 2)
+    assert outcome.reason == (
+        f"was WB-750_main_1.jpg (asset {kept}, which keeps its photo, missing at source)"
+    )
+    assert _current_sha(library, target) == _sha(shoot / "WB-751_main_1.jpg")
+    assert _shown(library, "WB-751") == [target]
+    assert _shown(library, "WB-750") == [kept]
+    assert assets.show_asset(library, kept).versions[0].source_missing
