@@ -333,7 +333,9 @@ def _date(value: object, *, field: str) -> str:
         ) from None
 
 
-def _boolean(value: object, *, field: str) -> bool:
+def parse_boolean(value: object, *, field: str) -> bool:
+    """A yes/no cell: 1/0, yes/no, true/false, y/n, on/off in any case, as the README says;
+    the import's ``enabled`` column and boolean attributes share it so they agree."""
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -341,7 +343,11 @@ def _boolean(value: object, *, field: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValidationError(f"{value!r} is not yes/no (use 1 or 0)", where=field)
+    raise ValidationError(
+        f"{value!r} is not yes or no",
+        where=field,
+        hint="write 1 or 0; yes/no and true/false work too",
+    )
 
 
 def is_empty(value: object) -> bool:
@@ -395,7 +401,7 @@ def validate_value(
     if kind == "price":
         return _price(attribute, value, currencies, field=where) or None
     if kind == "boolean":
-        return _boolean(value, field=where)
+        return parse_boolean(value, field=where)
     if kind == "date":
         return _date(value, field=where)
     if kind == "simpleselect":

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from pimdesk.catalog.context import CatalogContext
 from pimdesk.catalog.edits import Cell
+from pimdesk.catalog.validation import parse_boolean
 from pimdesk.errors import RowError, ValidationError
 from pimdesk.importexport.columns import (
     PROPERTY_COLUMNS,
@@ -24,8 +25,6 @@ from pimdesk.importexport.columns import (
 from pimdesk.importexport.escaping import unescape_cell
 from pimdesk.importexport.reading import Table
 from pimdesk.importexport.rows import NeutralRow, SchemaNeeds
-
-_BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def split_list(text: str) -> list[str]:
@@ -146,13 +145,16 @@ class AkeneoParser:
                 if "groups" in props:
                     row.tags = split_list(_cell(cells, props["groups"]))
                 if "enabled" in props:
-                    text = _cell(cells, props["enabled"]).strip().lower()
+                    text = _cell(cells, props["enabled"]).strip()
                     if text:
-                        if text not in _BOOL:
-                            row.error = RowError(
-                                number, "enabled", f"{text!r} is not 1 or 0", row.identifier
+                        try:
+                            row.enabled = parse_boolean(text, field="enabled")
+                        except ValidationError as exc:
+                            row.problems.append(
+                                RowError(
+                                    number, "enabled", f"{exc.message} ({exc.hint})", row.identifier
+                                )
                             )
-                        row.enabled = _BOOL.get(text)
                 row.cells = [
                     Cell(key, unescape_cell(text) if text[:1] == "'" else text, header)
                     for key, text, header in (

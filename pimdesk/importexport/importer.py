@@ -212,7 +212,18 @@ class Importer:
         self.rejected_rows.append((row, errors))
 
     def _error(self, row: NeutralRow, column: str | None, message: str) -> _RowRejected:
-        return _RowRejected(RowError(row.row, column, message, row.identifier or None))
+        return _RowRejected(self._problem(row, column, message))
+
+    def _problem(self, row: NeutralRow, column: str | None, message: str) -> RowError:
+        return RowError(row.row, column, message, row.identifier or None)
+
+    def _unknown_family(self, row: NeutralRow) -> RowError:
+        """``no family 'kitchn'``, with the families there are (a typo is the usual cause)."""
+        known = sorted(self.families)
+        shown = ", ".join(known[:10]) + (f" (+{len(known) - 10} more)" if len(known) > 10 else "")
+        return self._problem(
+            row, "family", f"no family {row.family!r} (families: {shown or 'none yet'})"
+        )
 
     def _from_validation(self, row: NeutralRow, exc: ValidationError) -> _RowRejected:
         found = exc.errors if isinstance(exc, ValuesInvalid) else [exc]
@@ -497,6 +508,9 @@ class Importer:
             self.reject(row, [row.error])
             return
         if row.kind == "model":
+            if row.problems:
+                self.reject(row, row.problems)
+                return
             try:
                 self.add_model(row)
             except _RowRejected as exc:
@@ -773,22 +787,29 @@ class Importer:
         list[hist.FieldChange],
         list[_Model],
     ]:
+        # every bad cell of the row is reported at once: checks add to ``problems`` and go on
+        problems: list[RowError] = []
+        sku = row.identifier
         try:
             sku = validate_identifier(row.identifier, field=row.identifier_column)
         except ValidationError as exc:
-            raise self._from_validation(row, exc) from None
-        if sku in self.seen_skus:
-            raise self._error(
-                row,
-                row.identifier_column,
-                f"SKU {sku} appears twice in the file (also on row {self.seen_skus[sku]})",
-            )
-        self.seen_skus[sku] = row.row
+            problems.extend(self._from_validation(row, exc).errors)
+        else:
+            if sku in self.seen_skus:
+                problems.append(
+                    self._problem(
+                        row,
+                        row.identifier_column,
+                        f"SKU {sku} appears twice in the file (also on row {self.seen_skus[sku]})",
+                    )
+                )
+            else:
+                self.seen_skus[sku] = row.row
         family_id = current.family_id if current is not None else None
         if row.family:
             family_id = self.families.get(row.family)
             if family_id is None:
-                raise self._error(row, "family", f"no family {row.family!r}")
+                problems.append(self._unknown_family(row))
         parent_code = row.parent or (
             parent_codes.get(current.parent_id)
             if current is not None and current.parent_id
@@ -798,24 +819,36 @@ class Importer:
         if parent_code:
             chain = self._chain(parent_code)
             if not chain or chain[-1].code != parent_code:
-                raise self._error(row, "parent", f"parent model {parent_code!r} does not exist")
-            fv = self.variants[chain[0].family_variant_id]
-            model_family = self.context.families[fv.family_code].id
-            if row.family and family_id != model_family:
-                raise self._error(
-                    row,
-                    "family",
-                    f"{sku} is a variant of {parent_code}, whose family is {fv.family_code}",
+                problems.append(
+                    self._problem(row, "parent", f"parent model {parent_code!r} does not exist")
                 )
-            family_id = model_family
+                chain = []
+            else:
+                fv = self.variants[chain[0].family_variant_id]
+                model_family = self.context.families[fv.family_code].id
+                if row.family and family_id is not None and family_id != model_family:
+                    problems.append(
+                        self._problem(
+                            row,
+                            "family",
+                            f"{sku} is a variant of {parent_code}, "
+                            f"whose family is {fv.family_code}",
+                        )
+                    )
+                family_id = model_family
         elif family_id is None:
             family_id = self.families.get("default")
+        problems.extend(row.problems)  # the parser's (``enabled``), in the columns' usual order
         own = dict(current.values) if current is not None else {}
         if current is None:
             # empty cells only clear values; a new product has none to clear
             row.cells = [c for c in row.cells if c.raw != ""]
-        values = self._values(row, own)
-        if chain:
+        values: dict[str, Any] | None = None
+        try:
+            values = self._values(row, own)
+        except _RowRejected as exc:
+            problems.extend(exc.errors)
+        if chain and values is not None:
             # a variant keeps only what differs from what it inherits
             inherited = self._inherited(chain)
             for attribute, by_channel in list(values.items()):
@@ -838,15 +871,26 @@ class Importer:
                     del values[attribute]
             fv = self.variants[chain[0].family_variant_id]
             if len(chain) == 1 and fv.levels == 2:
-                raise self._error(
-                    row,
-                    "parent",
-                    f"{parent_code} is the root model of a two-level family; "
-                    "attach the product to one of its sub-models",
+                problems.append(
+                    self._problem(
+                        row,
+                        "parent",
+                        f"{parent_code} is the root model of a two-level family; "
+                        "attach the product to one of its sub-models",
+                    )
                 )
-            axes = fv.axes_level1 if len(chain) == 1 else fv.axes_level2
-            self._check_axes(row, chain, values, axes, False)
-        categories = self._category_ids(row) if row.categories is not None else None
+            elif not problems:  # the axes' sibling check records the row: only a good one
+                axes = fv.axes_level1 if len(chain) == 1 else fv.axes_level2
+                try:
+                    self._check_axes(row, chain, values, axes, False)
+                except _RowRejected as exc:
+                    problems.extend(exc.errors)
+        try:
+            categories = self._category_ids(row) if row.categories is not None else None
+        except _RowRejected as exc:
+            problems.extend(exc.errors)
+        if problems or values is None:
+            raise _RowRejected(*problems)
         tags = self._tag_ids(row) if row.tags is not None else None
         parent_id = chain[-1].id if chain else None
         if current is None:

@@ -35,7 +35,10 @@ class NeutralRow:
     tags: list[str] | None = None
     cells: list[Cell] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    error: RowError | None = None
+    error: RowError | None = None  # the row cannot be read at all: nothing else is checked
+    # bad cells a parser found (``enabled``: 'maybe'); reported with every other bad cell of
+    # the row once the importer has checked the rest
+    problems: list[RowError] = field(default_factory=list)
     # the source rows (number, cells) behind it, for the rejects file
     source_rows: list[tuple[int, list[str]]] = field(default_factory=list)
 

@@ -86,7 +86,7 @@ CASES = {
         r"row 2, column 'family'.*no family 'nope'",
     ),
     "parent that does not exist": (
-        "sku,parent,size\nA-1,GHOST,s\n",
+        "sku,parent,name-en_US\nA-1,GHOST,Kettle\n",
         r"row 2, column 'parent'.*'GHOST' does not exist",
     ),
     "1 MB cell": (
@@ -385,3 +385,47 @@ def test_products_set_names_every_bad_value(shop: Library) -> None:
     assert "2 values are invalid" in message
     assert "price-USD" in message and "3.5" in message and "stock" in message
     assert_unchanged(shop)
+
+
+def test_a_bad_enabled_and_an_unknown_family_in_one_row_are_both_named(
+    shop: Library, tmp_path: Path
+) -> None:
+    """The review's file: row 3 has two bad cells; both are reported, with what to type, and
+    the next row's own problems too (the enabled cell no longer hides the rest of its row)."""
+    path = write(
+        tmp_path,
+        "sku,family,enabled,price-USD\n"
+        "X-0,default,yes,1\n"
+        "X-1,kitchn,maybe,12;50\n"
+        "X-2,kitchn,No,\n"
+        "X-3,default,sometimes,\n",
+    )
+    failed = fails(shop, path, r"row 3, column 'family': no family 'kitchn'.*and 4 more")
+    assert [(e.row, e.column) for e in failed.errors] == [
+        (3, "family"),
+        (3, "enabled"),
+        (3, "price-USD"),
+        (4, "family"),
+        (5, "enabled"),
+    ]
+    family, enabled = failed.errors[0], failed.errors[1]
+    assert "(families: default" in family.message
+    assert "'maybe' is not yes or no" in enabled.message and "write 1 or 0" in enabled.message
+    assert all(e.identifier == "X-1" for e in failed.errors[:3])
+
+
+@pytest.mark.parametrize(
+    ("typed", "enabled"),
+    [("yes", True), ("No", False), ("TRUE", True), ("0", False), ("y", True), ("off", False)],
+)
+def test_enabled_takes_the_same_yes_no_spellings_as_boolean_attributes(
+    shop: Library, tmp_path: Path, typed: str, enabled: bool
+) -> None:
+    """README: a yes/no cell takes 1/0, yes/no, true/false, y/n, on/off in any case: the
+    ``enabled`` column and boolean attributes read the same spellings."""
+    reference.create_attribute(shop, "fragile", "boolean")
+    path = write(tmp_path, f"sku,family,enabled,fragile\nB-1,default,{typed},{typed}\n")
+    import_file(shop, path)
+    product = products.get_product(shop, "B-1")
+    assert product.enabled is enabled
+    assert product.value("fragile") is enabled
