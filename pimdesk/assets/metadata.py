@@ -254,6 +254,11 @@ def _xmp_value(xmp: str, name: str) -> str | None:
     return text.strip() or None
 
 
+# AssetRights.source of rights read from a file's IPTC/XMP (replaced by a re-shot photo's
+# own; once a person edits them, ", edited" follows and they are kept).
+EMBEDDED_SOURCE = "embedded IPTC/XMP"
+
+
 def rights_fields(image: Image.Image | None) -> dict[str, str]:
     """Creator, copyright notice, usage terms and expiry from XMP and IPTC, where present."""
     if image is None:

@@ -34,7 +34,7 @@ from pimdesk.assets import outcomes as oc
 from pimdesk.assets import settings
 from pimdesk.assets.analyse import FileResult
 from pimdesk.assets.matching import FileMatch, Matcher, unsafe_sku_reason
-from pimdesk.assets.metadata import parse_date
+from pimdesk.assets.metadata import EMBEDDED_SOURCE, parse_date
 from pimdesk.assets.names import is_ignored_name
 from pimdesk.catalog.db import utcnow
 from pimdesk.catalog.models import (
@@ -216,9 +216,8 @@ class Writer:
             # The file went back to an earlier take (the photographer copied the old shot
             # over the new one): the file's content is current again, as a new version.
             self._resolve_problems(result.path)
-            version = self._add_version(last_read.asset, result)
             said = f"the file holds v{same_source[-1].number}'s photo again"
-            return self._outcome(result.path, oc.NEW_VERSION, version, match, said)
+            return self._new_version(last_read.asset, result, match, said)
         # Bytes whose file is gone moved here, but only when they are what their asset shows
         # now: a copy of an older take is a photo of its own, not the asset moving away.
         moved = [
@@ -386,8 +385,7 @@ class Writer:
                 if latest.source_path != result.path:  # another file claims the same slot
                     said = f"replaces {PurePath(latest.source_path).name} (v{latest.number})"
                     said = f"{said}; {note}" if note else said
-                version = self._add_version(holder, result)
-                return self._outcome(result.path, oc.NEW_VERSION, version, match, said)
+                return self._new_version(holder, result, match, said)
             # Bytes already stored for another file get an asset of their own all the same:
             # the two files have separate futures (replacing one must not change the other
             # product); the content store keeps the bytes once.
@@ -401,10 +399,7 @@ class Writer:
         if earlier is not None and not any(v.sha256 == result.sha256 for v in earlier.versions):
             # New content in a file that matches no slot (an inbox file, or one linked by
             # hand): the next version of the asset that file made, not a second asset.
-            version = self._add_version(earlier, result)
-            return self._outcome(
-                result.path, oc.NEW_VERSION, version, match, "new content in the same file"
-            )
+            return self._new_version(earlier, result, match, "new content in the same file")
         if known:
             return self._outcome(
                 result.path,
@@ -506,17 +501,42 @@ class Writer:
             inbox_reason=inbox_reason,
         )
         self.session.add(asset)
-        rights = result.rights
-        if rights:
-            asset.rights = AssetRights(
-                holder=rights.get("creator") or rights.get("copyright"),
-                licence=rights.get("usage_terms"),
-                source="embedded IPTC/XMP",
-                notes=rights.get("copyright"),
-                expires_at=parse_date(rights["expires"]) if rights.get("expires") else None,
-            )
+        asset.rights = _embedded_rights(result.rights)
         self._add_version(asset, result, number=1)
         return asset
+
+    def _new_version(
+        self, asset: Asset, result: FileResult, match: FileMatch, said: str | None
+    ) -> oc.FileOutcome:
+        """The file's content as the asset's next version; the outcome says which usage
+        rights now apply (they belong to the asset, so a re-shot photo inherits them)."""
+        version = self._add_version(asset, result)
+        rights = self._rights_on_new_version(asset, result)
+        said = f"{said}; {rights}" if said and rights else (said or rights)
+        return self._outcome(result.path, oc.NEW_VERSION, version, match, said)
+
+    def _rights_on_new_version(self, asset: Asset, result: FileResult) -> str | None:
+        """Rights are per asset. The new file's own IPTC/XMP rights replace the asset's
+        when those came from an earlier file's metadata too (or there were none); rights a
+        person entered are kept, and the outcome says so, so nobody publishes a re-shot
+        photo under the previous photo's licence (or expiry) without being told."""
+        embedded = _embedded_rights(result.rights)
+        current = asset.rights
+        if embedded is not None and (current is None or current.source == EMBEDDED_SOURCE):
+            if current is None:
+                asset.rights = current = AssetRights()
+            for name in RIGHTS_FROM_FILE:
+                setattr(current, name, getattr(embedded, name))
+            return f"rights from the file's IPTC/XMP: {describe_rights(current)}"
+        if current is None:
+            return None
+        said = f"the asset's rights apply: {describe_rights(current)}"
+        if embedded is not None:
+            said += (
+                f" (the file's own, {describe_rights(embedded)}, were not applied: "
+                f"pimdesk rights set {asset.id} ...)"
+            )
+        return said
 
     def _add_version(
         self, asset: Asset, result: FileResult, number: int | None = None
@@ -630,6 +650,37 @@ class Writer:
         if version.asset_id is None:  # a row of this batch, not flushed yet
             self._unfinished[id(outcome)] = (outcome, version)
         return outcome
+
+
+RIGHTS_FROM_FILE = ("holder", "licence", "source", "notes", "expires_at")
+
+
+def _embedded_rights(fields: dict[str, str]) -> AssetRights | None:
+    """The rights a file's IPTC/XMP carries (creator, copyright notice, usage terms,
+    expiry), or None when it carries none."""
+    if not fields:
+        return None
+    return AssetRights(
+        holder=fields.get("creator") or fields.get("copyright"),
+        licence=fields.get("usage_terms"),
+        source=EMBEDDED_SOURCE,
+        notes=fields.get("copyright"),
+        expires_at=parse_date(fields["expires"]) if fields.get("expires") else None,
+    )
+
+
+def describe_rights(rights: AssetRights) -> str:
+    """Holder, licence and expiry in a few words ("holder Demo Studio, expires 2026-12-04")."""
+    parts = []
+    if rights.holder:
+        parts.append(f"holder {rights.holder}")
+    if rights.licence:
+        parts.append(f"licence {rights.licence}")
+    if rights.expires_at is not None:
+        parts.append(f"expires {rights.expires_at.date().isoformat()}")
+    if rights.allowed_channels is not None:
+        parts.append(f"channels {', '.join(rights.allowed_channels) or 'none'}")
+    return ", ".join(parts) or "no holder, licence or expiry recorded"
 
 
 def _is_current(version: AssetVersion) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from pimdesk.assets import settings
+from pimdesk.assets.metadata import EMBEDDED_SOURCE
 from pimdesk.catalog.db import utcnow
 from pimdesk.catalog.models import Asset, AssetRights, Channel
 from pimdesk.catalog.revisions import touch_assets
@@ -155,9 +156,15 @@ def set_rights(
             "expires_at": _aware(expires_at) if isinstance(expires_at, dt.datetime) else expires_at,
             "notes": notes,
         }
+        edited = False
         for field, value in values.items():
             if value is not UNSET:
+                edited = edited or getattr(rights, field) != value
                 setattr(rights, field, value)
+        if edited and source is UNSET and rights.source == EMBEDDED_SOURCE:
+            # A person's edit: a re-shot photo's own IPTC/XMP no longer replaces these
+            # rights (see assets.records: the outcome then says which rights apply).
+            rights.source = f"{EMBEDDED_SOURCE}, edited"
         if (
             rights.valid_from is not None
             and rights.expires_at is not None

@@ -117,7 +117,8 @@ def test_clock_passing_an_expiry_marks_the_product_for_republishing(
         assert s.scalar(select(Product.revision).where(Product.sku == "WB-750")) > revision
 
 
-def test_iptc_xmp_rights_are_filled_on_ingest(library: Library, shoot: Path) -> None:
+def _xmp_photo(path: Path, creator: str, expiry: str, colour: str = "navy") -> Path:
+    """A small JPEG carrying XMP rights: creator, copyright notice, usage terms, expiry."""
     from PIL import Image
 
     xmp = (
@@ -125,13 +126,18 @@ def test_iptc_xmp_rights_are_filled_on_ingest(library: Library, shoot: Path) -> 
         'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
         '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" '
         'xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/" '
-        'xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/" plus:ImageExpiry="2030-01-31">'
-        "<dc:creator><rdf:Seq><rdf:li>Jo Photographer</rdf:li></rdf:Seq></dc:creator>"
+        f'xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/" plus:ImageExpiry="{expiry}">'
+        f"<dc:creator><rdf:Seq><rdf:li>{creator}</rdf:li></rdf:Seq></dc:creator>"
         '<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">(c) Jo</rdf:li></rdf:Alt></dc:rights>'
         "<xmpRights:UsageTerms><rdf:Alt><rdf:li>Web shop only</rdf:li></rdf:Alt>"
         "</xmpRights:UsageTerms></rdf:Description></rdf:RDF></x:xmpmeta>"
     )
-    Image.new("RGB", (40, 30), "navy").save(shoot / "shot.jpg", "JPEG", xmp=xmp.encode())
+    Image.new("RGB", (40, 30), colour).save(path, "JPEG", xmp=xmp.encode())
+    return path
+
+
+def test_iptc_xmp_rights_are_filled_on_ingest(library: Library, shoot: Path) -> None:
+    _xmp_photo(shoot / "shot.jpg", "Jo Photographer", "2030-01-31")
     report = ingest_paths(library, [shoot])
     info = rights.get_rights(library, report.files[0].asset_id)  # type: ignore[arg-type]
     assert info.holder == "Jo Photographer"
@@ -609,3 +615,49 @@ def test_a_photo_renamed_over_another_products_photo_becomes_its_next_version(
     assert _shown(library, "WB-751") == [target]
     assert _shown(library, "WB-750") == [kept]
     assert assets.show_asset(library, kept).versions[0].source_missing
+
+
+def test_a_reshot_photo_says_which_rights_apply_and_keeps_rights_entered_by_hand(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    asset_id = _one(library, shoot, place, add_products)
+    rights.set_rights(
+        library, asset_id, holder="Demo Studio", expires_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    )
+    place("products/mg02-bk-0.jpg", "WB-750_main_1.jpg")  # no rights of its own
+    plain = ingest_paths(library, [shoot]).files[0]
+    assert plain.reason == "the asset's rights apply: holder Demo Studio, expires 2030-01-01"
+    _xmp_photo(shoot / "WB-750_main_1.jpg", "Kim Lens", "2031-05-01")
+    own = ingest_paths(library, [shoot]).files[0]
+    assert own.version == 3
+    assert own.reason == (
+        "the asset's rights apply: holder Demo Studio, expires 2030-01-01 (the file's own, "
+        f"holder Kim Lens, licence Web shop only, expires 2031-05-01, were not applied: "
+        f"pimdesk rights set {asset_id} ...)"
+    )
+    assert rights.get_rights(library, asset_id).holder == "Demo Studio"
+
+
+def test_a_reshot_photo_with_its_own_iptc_rights_replaces_rights_read_from_the_old_file(
+    library: Library, shoot: Path, add_products
+) -> None:
+    add_products(library, "WB-750")
+    _xmp_photo(shoot / "WB-750_main_1.jpg", "Jo Photographer", "2030-01-31")
+    asset_id = ingest_paths(library, [shoot]).files[0].asset_id
+    assert asset_id is not None
+    _xmp_photo(shoot / "WB-750_main_1.jpg", "Kim Lens", "2031-05-01", colour="teal")
+    outcome = ingest_paths(library, [shoot]).files[0]
+    assert (outcome.outcome, outcome.version) == ("new_version", 2)
+    assert outcome.reason == (
+        "rights from the file's IPTC/XMP: holder Kim Lens, licence Web shop only, "
+        "expires 2031-05-01"
+    )
+    info = rights.get_rights(library, asset_id)
+    assert (info.holder, info.expires_at) == ("Kim Lens", dt.datetime(2031, 5, 1, tzinfo=dt.UTC))
+    # Once a person edits them, the next file's own rights no longer replace them.
+    rights.set_rights(library, asset_id, licence="All channels")
+    assert rights.get_rights(library, asset_id).source == "embedded IPTC/XMP, edited"
+    _xmp_photo(shoot / "WB-750_main_1.jpg", "Someone Else", "2032-01-01", colour="olive")
+    third = ingest_paths(library, [shoot]).files[0]
+    assert third.version == 3 and third.reason.startswith("the asset's rights apply")
+    assert rights.get_rights(library, asset_id).holder == "Kim Lens"
