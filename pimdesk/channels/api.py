@@ -236,6 +236,14 @@ class IncrementalFeed(ABC):
     # True when pieces depend on the feed's shape (the largest GroupPlan.shape): when that
     # changes, every piece is rendered again
     shaped: ClassVar[bool] = False
+    # True when the channel's importer keeps products that are missing from the file
+    # (Shopify, WooCommerce): a product withdrawn from such a channel then stays in the feed
+    # for as long as it stays withdrawn, rendered from its Listing with ``enabled=False``
+    # (the exporter writes the row that takes it off the shop), so every file is complete.
+    # Only groups without a live member are written so; ``withdrawal_rows`` says how such
+    # rows read, for the publish summary ("Status draft, Published FALSE")
+    withdraws_in_feed: ClassVar[bool] = False
+    withdrawal_rows: ClassVar[str] = ""
 
     def begin_incremental(self) -> None:
         """Called once, before validation, when publishing takes the pieces path (an

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -43,9 +43,11 @@ from pimdesk.channels.pieces import (
 from pimdesk.channels.tracking import (
     Candidates,
     PublishedRow,
+    WithdrawnRow,
     find_candidates,
     find_candidates_fast,
     published_rows_for,
+    withdrawn_rows,
 )
 from pimdesk.channels.validation import validate_built
 from pimdesk.renditions import naming
@@ -73,6 +75,20 @@ class Prepared:
     old_group: dict[int, str]  # product id -> the group it was in (stored)
     touched: set[int]  # products whose membership is decided again in this run
     out: OutputFolder | None = None
+    # exporters with ``withdraws_in_feed``: withdrawn products whose withdrawal rows are
+    # written in this run (product id -> its listing, ``enabled`` False), the ones whose row
+    # goes because the product was deleted, the SKUs of products deleted while published
+    # (no row can take them off), and the channel's withdrawal rows as stored
+    drafts: dict[int, BuiltListing] = field(default_factory=dict)
+    dropped: set[int] = field(default_factory=set)
+    deleted: list[str] = field(default_factory=list)
+    withdrawn: dict[int, WithdrawnRow] = field(default_factory=dict)
+
+    @property
+    def drafts_moved(self) -> bool:
+        """Withdrawal rows to write again (product changed) or drop (product deleted)."""
+        stale = any(self.withdrawn[pid].stale for pid in self.drafts if pid in self.withdrawn)
+        return bool(self.dropped) or stale
 
     def close(self) -> None:
         self.store.rollback()
@@ -85,6 +101,7 @@ class Written:
     remote_ids: dict[int, str]  # product id -> remote id, for every group rendered
     listed: int  # listings in the feed now
     warnings: list[str] = field(default_factory=list)
+    drafted: dict[int, str] = field(default_factory=dict)  # withdrawal rows: id -> remote id
 
 
 def _family_requirements(session: Session, code: str) -> dict[str, tuple[list[str], list[str]]]:
@@ -174,16 +191,37 @@ def prepare(
         builder = ListingBuilder(session, setup, rendition_cache(library), names=names)
         built = builder.build(ids)
         touched = set(built) | {row.product_id for row in candidates.withdraw}
+        drafting = bool(getattr(exporter, "withdraws_in_feed", False))
+        withdrawn = withdrawn_rows(session, setup.id) if drafting else {}
+        drafts: dict[int, BuiltListing] = {}
+        dropped: set[int] = set()
+        deleted: list[str] = []
+        if drafting:
+            # products withdrawn now, and (all of them on a full rebuild, else those changed
+            # or deleted since) the ones whose withdrawal rows the feed already holds
+            again = {row.product_id for row in candidates.withdraw}
+            again |= {pid for pid, row in withdrawn.items() if full or row.stale}
+            again -= set(built)  # live again: published as usual
+            rebuilding |= again
+            drafts = builder.build(again)
+            dropped = again - set(drafts)
+            deleted = sorted(r.sku for r in candidates.withdraw if r.product_id in dropped)
+            touched |= again
         old_group: dict[int, str] = {}
         if not full:
             old_group = store.groups_of(touched)
             keys = set(old_group.values()) | {exporter.group_key(e.listing) for e in built.values()}
+            keys |= {exporter.group_key(e.listing) for e in drafts.values()}
             siblings = {
                 pid for members in store.members(keys).values() for pid in members
             } - touched
             if siblings:
                 rebuilding |= siblings
-                built.update(builder.build(siblings))
+                # a sibling with a withdrawal row stays withdrawn (had it come back, it
+                # would have been a candidate and touched already)
+                withdrawn_siblings = siblings & set(withdrawn)
+                drafts.update(builder.build(withdrawn_siblings))
+                built.update(builder.build(siblings - withdrawn_siblings))
                 touched |= siblings
                 old_group.update(store.groups_of(siblings))
         if built:
@@ -200,8 +238,16 @@ def prepare(
         if not full:
             missing = [pid for pid in built if pid not in published]
             published.update(published_rows_for(session, setup.id, missing))
+        if drafting:  # blocked now, and on the channel until now: withdrawn by a row too
+            for pid, entry in built.items():
+                if entry.blocked and (pid in published or pid in withdrawn):
+                    drafts[pid] = entry
+        drafts = {
+            pid: replace(entry, listing=replace(entry.listing, enabled=False))
+            for pid, entry in drafts.items()
+        }
         if not full and exporter.shaped:
-            was, now = _shape_change(store, exporter, built, old_group)
+            was, now = _shape_change(store, exporter, built, old_group, drafts)
             if was != now:  # every piece is laid out for the feed's shape: render them all
                 store.close()
                 return prepare(
@@ -229,6 +275,10 @@ def prepare(
         old_group=old_group,
         touched=touched,
         out=out,
+        drafts=drafts,
+        dropped=dropped,
+        deleted=deleted,
+        withdrawn=withdrawn,
     )
 
 
@@ -237,12 +287,15 @@ def _shape_change(
     exporter: Any,
     built: dict[int, BuiltListing],
     old_group: dict[int, str],
+    drafts: dict[int, BuiltListing],
 ) -> tuple[int, int]:
     """The feed's shape as stored, and as it will be after this publish."""
     groups: dict[str, list[BuiltListing]] = {}
     for entry in sorted(built.values(), key=lambda e: e.sku):
         if not entry.blocked:
             groups.setdefault(exporter.group_key(entry.listing), []).append(entry)
+    for key, members in draft_groups(exporter, drafts, set(groups)).items():
+        groups[key] = members
     affected = set(old_group.values()) | set(groups)
     shapes = [exporter.plan_group([e.listing for e in g]).shape for g in groups.values()]
     was = int(store.meta().get("feed_shape", "0") or 0)
@@ -269,7 +322,22 @@ def listed_after(prep: Prepared, feed: Sequence[BuiltListing]) -> int:
     if prep.full:
         return len(feed)
     before = prep.store.count_members()
-    return before - sum(1 for pid in prep.touched if pid in prep.old_group) + len(feed)
+    listed_before = prep.store.groups_of(prep.touched, listed=True)
+    return before - len(listed_before) + len(feed)
+
+
+def draft_groups(
+    exporter: Any, drafts: dict[int, BuiltListing], live: set[str]
+) -> dict[str, list[BuiltListing]]:
+    """The groups written as withdrawal rows: withdrawn products (in SKU order) grouped,
+    leaving out groups that still have a live listing (``live``: their keys); a withdrawn
+    variant of a product still on sale is simply left out of it, as before."""
+    groups: dict[str, list[BuiltListing]] = {}
+    for entry in sorted(drafts.values(), key=lambda e: e.sku):
+        key = exporter.group_key(entry.listing)
+        if key not in live:
+            groups.setdefault(key, []).append(entry)
+    return groups
 
 
 def write(
@@ -295,7 +363,7 @@ def write(
             () if prep.full else prep.touched,  # a full rebuild starts from an empty store
             [
                 (image.filename.casefold(), pid)
-                for pid, entry in prep.built.items()
+                for pid, entry in {**prep.built, **prep.drafts}.items()
                 for image in entry.listing.images
             ],
         )
@@ -303,6 +371,8 @@ def write(
         by_group: dict[str, list[BuiltListing]] = {}
         for entry in feed:  # in SKU order
             by_group.setdefault(exporter.group_key(entry.listing), []).append(entry)
+        drafted = draft_groups(exporter, prep.drafts, set(by_group))
+        by_group.update(drafted)
         affected = set(prep.old_group.values()) | set(by_group)
         old_rows = store.group_rows(affected)
         old_versions = store.versions_of(affected)
@@ -326,6 +396,7 @@ def write(
                     [e.product_id for e in members],
                     [(i.version_id, i.filename, str(i.file)) for i in plan.images],
                     plan.shape,
+                    key in drafted,
                 )
             )
         store.remove_groups(gone_groups)
@@ -344,8 +415,13 @@ def write(
         url_changed = _place_images(store, out, plans, old_versions, prep.full, base, base_folder)
         # 4. groups that did not change but whose claim or image URL did
         cascade = (set(claims) | store.users(url_changed)) - set(plans)
+        drafted_keys = set(drafted)
         if cascade:
-            listings.update(_rebuild_groups(library, prep, store.members(cascade)))
+            drafted_keys |= store.draft_keys(cascade)
+            rebuilt = _rebuild_groups(library, prep, store.members(cascade))
+            for key in rebuilt.keys() & drafted_keys:  # withdrawal rows stay withdrawal rows
+                rebuilt[key] = [replace(listing, enabled=False) for listing in rebuilt[key]]
+            listings.update(rebuilt)
             for key in cascade:
                 if key in listings:
                     plans[key] = exporter.plan_group(listings[key])
@@ -353,6 +429,7 @@ def write(
         final = claims if prep.full else store.claims(plans)
         owned = store.owned({i.version_id for plan in plans.values() for i in plan.images})
         remote_ids: dict[int, str] = {}
+        drafted_ids: dict[int, str] = {}
         total = len(plans)
         rendered: list[tuple[str, bytes]] = []
         for done, key in enumerate(sorted(plans), start=1):
@@ -364,9 +441,10 @@ def write(
             piece = exporter.render_group(listings[key], GroupContext(claim, urls, shape))
             rendered.append((key, piece.data))
             by_sku = {listing.sku: listing.product_id for listing in listings[key]}
+            target = drafted_ids if key in drafted_keys else remote_ids
             for sku, remote in piece.remote_ids.items():
                 if sku in by_sku:
-                    remote_ids[by_sku[sku]] = remote
+                    target[by_sku[sku]] = remote
             if done % 500 == 0 or done == total:
                 store.put_pieces(rendered)
                 rendered = []
@@ -412,6 +490,7 @@ def write(
         remote_ids=remote_ids,
         listed=listed,
         warnings=exporter.feed_warnings(int(meta.get("size", 0))),
+        drafted=drafted_ids,
     )
 
 

@@ -6,7 +6,9 @@ per product group, the rendered bytes of its part of the feed in a SQLite file u
 touches:
 
 - ``groups``: per group its position in the feed (``ord``), the claim it asked for and the
-  one it got (unique among groups, in feed order) and the rendered piece;
+  one it got (unique among groups, in feed order), the rendered piece, and ``draft`` = 1 for
+  a group of withdrawn products written as withdrawal rows (``IncrementalFeed.withdraws_in_feed``;
+  not counted as listed);
 - ``members``: which product is in which group (a changed product finds its old group);
 - ``images``: every image version a group shows, with the file name it asked for; the first
   group in feed order using a version publishes it (``owned``) and every group uses that URL;
@@ -35,7 +37,7 @@ from typing import Any
 
 from pimdesk.renditions import naming
 
-FORMAT = "3"
+FORMAT = "4"
 _CHUNK = 500
 
 _SCHEMA = """
@@ -46,6 +48,7 @@ CREATE TABLE IF NOT EXISTS groups (
     base TEXT NOT NULL,
     claim TEXT NOT NULL DEFAULT '',
     shape INTEGER NOT NULL DEFAULT 0,
+    draft INTEGER NOT NULL DEFAULT 0,
     piece BLOB
 );
 CREATE INDEX IF NOT EXISTS groups_ord ON groups (ord);
@@ -227,9 +230,15 @@ class PieceStore:
         self.db.executemany("DELETE FROM names WHERE product_id = ?", [(p,) for p in product_ids])
         self.db.executemany("INSERT OR REPLACE INTO names (name, product_id) VALUES (?, ?)", names)
 
-    def groups_of(self, product_ids: Iterable[int]) -> dict[int, str]:
-        """product id -> its group, for the products that have one."""
+    def groups_of(self, product_ids: Iterable[int], *, listed: bool = False) -> dict[int, str]:
+        """product id -> its group, for the products that have one (``listed``: only groups
+        of live listings, not withdrawal rows)."""
         sql = "SELECT product_id, group_key FROM members WHERE product_id IN ({marks})"
+        if listed:
+            sql = (
+                "SELECT m.product_id, m.group_key FROM members m JOIN groups g "
+                "ON g.key = m.group_key WHERE g.draft = 0 AND m.product_id IN ({marks})"
+            )
         return {int(pid): key for pid, key in self._in(sql, product_ids)}
 
     def members(self, keys: Iterable[str]) -> dict[str, list[int]]:
@@ -256,15 +265,16 @@ class PieceStore:
 
     def put_groups(
         self,
-        groups: Sequence[tuple[str, str, str, Sequence[int], Sequence[tuple[int, str, str]], int]],
+        groups: Sequence[tuple[Any, ...]],
     ) -> None:
         """Groups' structure (their pieces come later): (key, position, claim asked for,
-        member product ids, images as (version id, wanted file name, source path), shape)."""
+        member product ids, images as (version id, wanted file name, source path), shape,
+        and optionally whether it holds withdrawal rows, False when left out)."""
         self.db.executemany(
-            "INSERT INTO groups (key, ord, base, shape) VALUES (?, ?, ?, ?) "
+            "INSERT INTO groups (key, ord, base, shape, draft) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET ord = excluded.ord, base = excluded.base, "
-            "shape = excluded.shape",
-            [(g[0], g[1], g[2], g[5]) for g in groups],
+            "shape = excluded.shape, draft = excluded.draft",
+            [(g[0], g[1], g[2], g[5], int(len(g) > 6 and bool(g[6]))) for g in groups],
         )
         keys = [(g[0],) for g in groups]
         self.db.executemany("DELETE FROM members WHERE group_key = ?", keys)
@@ -289,6 +299,11 @@ class PieceStore:
             "UPDATE groups SET piece = ? WHERE key = ?", [(data, key) for key, data in pieces]
         )
 
+    def draft_keys(self, keys: Iterable[str]) -> set[str]:
+        """Those of ``keys`` that are groups of withdrawal rows."""
+        sql = "SELECT key FROM groups WHERE draft = 1 AND key IN ({marks})"
+        return {key for (key,) in self._in(sql, keys)}
+
     def claims(self, keys: Iterable[str]) -> dict[str, str]:
         sql = "SELECT key, claim FROM groups WHERE key IN ({marks})"
         return dict(self._in(sql, keys))
@@ -308,7 +323,13 @@ class PieceStore:
         return int(row[0] or 0)
 
     def count_members(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM members").fetchone()[0])
+        """Listings in the feed (members of withdrawal-row groups are not listed)."""
+        return int(
+            self.db.execute(
+                "SELECT count(*) FROM members m JOIN groups g ON g.key = m.group_key "
+                "WHERE g.draft = 0"
+            ).fetchone()[0]
+        )
 
     # -- cross-group resolution ------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from pimdesk.catalog.models import (
     PublishedListing,
     Setting,
     TrackingMark,
+    WithdrawnListing,
     product_category,
     product_model_category,
 )
@@ -58,6 +59,41 @@ class PublishedRow:
     sku: str
     revision: int
     fingerprint: str
+
+
+@dataclass(frozen=True)
+class WithdrawnRow:
+    """A product the channel's feed keeps as a withdrawal row (see ``WithdrawnListing``)."""
+
+    product_id: int
+    sku: str
+    revision: int  # the product revision its row was written from
+    remote_id: str | None
+    current: int | None  # the product's revision now; None: deleted since
+
+    @property
+    def stale(self) -> bool:
+        """Its row must be written again (the product changed) or dropped (deleted)."""
+        return self.current is None or self.current > self.revision
+
+
+def withdrawn_rows(session: Session, channel_id: int) -> dict[int, WithdrawnRow]:
+    """The channel's withdrawal rows, with each product's revision now (one small join:
+    only products withdrawn from a channel that keeps them are in the table)."""
+    rows = session.execute(
+        select(
+            WithdrawnListing.product_id,
+            WithdrawnListing.sku,
+            WithdrawnListing.revision,
+            WithdrawnListing.remote_id,
+            Product.revision,
+        )
+        .outerjoin(Product, Product.id == WithdrawnListing.product_id)
+        .where(WithdrawnListing.channel_id == channel_id)
+    )
+    return {
+        pid: WithdrawnRow(pid, sku, rev, remote, current) for pid, sku, rev, remote, current in rows
+    }
 
 
 @dataclass

@@ -261,6 +261,13 @@ def _report_lines(report: publishing.PublishReport) -> None:
     for verb, skus in ((publish_verb, report.published), (withdraw_verb, report.withdrawn)):
         if skus:
             click.echo(f"  {verb} {len(skus)}: {name_list(skus)}")
+    if report.withdrawal_rows:
+        rows = report.withdrawal_rows
+        how = f" ({report.withdrawal_how})" if report.withdrawal_how else ""
+        click.echo(
+            f"  {len(rows)} kept in the file as rows that take them off the shop{how}; "
+            f"import it to apply: {name_list(rows)}"
+        )
     for item in report.withdrawn_blocked:  # why a product leaves the channel
         click.echo(f"    {item.sku} is blocked now: {'; '.join(item.reasons)}")
     for item in report.blocked:

@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, insert, select, update
 
 from pimdesk.catalog import summary as table_summary
-from pimdesk.catalog.models import Attribute, Channel, Family, PublishedListing, PublishRun
+from pimdesk.catalog.models import (
+    Attribute,
+    Channel,
+    Family,
+    PublishedListing,
+    PublishRun,
+    WithdrawnListing,
+)
 from pimdesk.channels import incremental, mapping
 from pimdesk.channels.api import (
     CancelToken,
@@ -154,6 +161,10 @@ class PublishReport:
     blocked: list[BlockedListing] = field(default_factory=list)  # left out, not on the channel
     # published before, failing validation now: withdrawn (also in ``withdrawn``), with why
     withdrawn_blocked: list[BlockedListing] = field(default_factory=list)
+    # withdrawn products the feed keeps as rows taking them off the shop (channels whose
+    # importer keeps what a file leaves out: Shopify, WooCommerce), and how those rows read
+    withdrawal_rows: list[str] = field(default_factory=list)
+    withdrawal_how: str = ""
     files: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -927,7 +938,8 @@ def _publish_pieces(
             _dry_run_checks(setup, report)
             report.seconds = time.perf_counter() - started
             return report
-        if mode == "changed" and not prep.full and not changed and not gone:
+        quiet = not changed and not gone and not prep.drafts_moved
+        if mode == "changed" and not prep.full and quiet:
             return _nothing_to_write(library, setup.id, outcome.stale, run_mode, report, started)
         if prep.note:
             report.notes.append(prep.note)
@@ -966,11 +978,74 @@ def _publish_pieces(
         only_given=not prep.full,
         remote_only={pid: r for pid, r in written.remote_ids.items() if pid not in prep.built},
     )
+    if prep.withdrawn or prep.drafts or prep.dropped:
+        _record_withdrawals(library, prep, feed, gone, written.drafted, report)
     report.unchanged = written.listed - len(changed)
     _finish_run(library, run_id, report, feed, changed, listed=written.listed)
     report.seconds = time.perf_counter() - started
     _emit_published(library, code, changed, gone, len(report.blocked))
     return report
+
+
+def _record_withdrawals(
+    library: Library,
+    prep: incremental.Prepared,
+    feed: Sequence[BuiltListing],
+    gone: Sequence[Any],
+    drafted: Mapping[int, str],
+    report: PublishReport,
+) -> None:
+    """Remember which withdrawn products the feed keeps as withdrawal rows (see
+    ``WithdrawnListing``): those written now are stored with the revision they were written
+    from; products back on the channel, deleted, or withdrawn inside a product that is still
+    on sale (no row of their own) lose theirs. Says so in ``report``."""
+    channel_id = prep.setup.id
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        {
+            "channel_id": channel_id,
+            "product_id": pid,
+            "sku": prep.drafts[pid].sku,
+            "revision": prep.drafts[pid].revision,
+            "remote_id": remote or None,
+            "withdrawn_at": now,
+        }
+        for pid, remote in drafted.items()
+        if pid in prep.drafts
+    ]
+    drop = {e.product_id for e in feed if e.product_id in prep.withdrawn}
+    drop |= set(prep.dropped) | (set(prep.drafts) - set(drafted))
+    drop |= {row["product_id"] for row in rows}  # rewritten below
+    ids = sorted(drop)
+    with library.session() as s:
+        for start in range(0, len(ids), 900):
+            s.execute(
+                delete(WithdrawnListing).where(
+                    WithdrawnListing.channel_id == channel_id,
+                    WithdrawnListing.product_id.in_(ids[start : start + 900]),
+                )
+            )
+        if rows:
+            s.execute(insert(WithdrawnListing), rows)
+    gone_skus = {row.sku for row in gone}
+    report.withdrawal_rows = sorted(
+        prep.drafts[pid].sku for pid in drafted if prep.drafts[pid].sku in gone_skus
+    )
+    report.withdrawal_how = str(getattr(prep.exporter, "withdrawal_rows", ""))
+    label = prep.setup.exporter_cls.label
+    for sku in prep.deleted:
+        report.warnings.append(
+            f"{sku}: deleted from the catalog while on this channel, so no row in the "
+            f"{label} can take it off the shop; remove or hide it there by hand"
+        )
+    left = sorted(
+        e.sku for pid, e in prep.drafts.items() if pid not in drafted and e.sku in gone_skus
+    )
+    for sku in left:
+        report.warnings.append(
+            f"{sku}: withdrawn while other variants of its product stay on sale; the "
+            f"{label} gets no row for it (one variant is not taken off by pimdesk)"
+        )
 
 
 NOTHING_TO_PUBLISH = "nothing to publish"

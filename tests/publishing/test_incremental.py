@@ -173,7 +173,7 @@ def test_an_image_shared_by_two_products_stays_right_when_its_first_user_changes
     same_as_full_rebuild(shop)
 
 
-def test_withdrawn_and_disabled_products_disappear_on_changed(any_shop: Shop) -> None:
+def test_withdrawn_and_disabled_products_leave_the_shop_on_changed(any_shop: Shop) -> None:
     shop = shopify_shop(any_shop)
     shop.product("MUG-1", name="Blue mug")
     shop.product("MUG-2", name="Red mug")
@@ -185,7 +185,13 @@ def test_withdrawn_and_disabled_products_disappear_on_changed(any_shop: Shop) ->
     report = shop.publish("shop")
 
     assert report.withdrawn == ["MUG-2", "TEE-WHT"]
-    assert set(handles(shop)) == {"MUG-1", "TEE-BLK"}
+    # Shopify keeps what a file leaves out: MUG-2 stays as a draft row; a deleted variant
+    # cannot be written any more, and the report says so
+    assert report.withdrawal_rows == ["MUG-2"]
+    assert any(w.startswith("TEE-WHT: deleted") for w in report.warnings)
+    assert set(handles(shop)) == {"MUG-1", "MUG-2", "TEE-BLK"}
+    status = {r["Variant SKU"]: r["Status"] for r in rows(shop) if r["Title"]}
+    assert status == {"MUG-1": "active", "MUG-2": "draft", "TEE-BLK": "active"}
     assert report.unchanged == 2
     with shop.library.session() as s:
         assert set(s.scalars(select(PublishedListing.sku))) == {"MUG-1", "TEE-BLK"}
@@ -298,7 +304,7 @@ def test_failure_mid_write_keeps_the_feed_and_the_store_consistent(failing_shop:
     report = shop.publish("shop")
     assert report.published == ["TEE-BLK"] and report.withdrawn == ["MUG-2"]
     assert last_notes(shop) == []  # the store was left as it was: still usable
-    assert set(handles(shop)) == {"MUG-1", "TEE-BLK", "TEE-WHT"}
+    assert set(handles(shop)) == {"MUG-1", "MUG-2", "TEE-BLK", "TEE-WHT"}  # MUG-2: a draft
     same_as_full_rebuild(shop)
 
 
@@ -411,8 +417,8 @@ def test_woocommerce_publishes_incrementally_and_relays_out_when_axes_change(
     same_as_full_rebuild(shop)
 
     # the only variable product goes: no Attribute columns any more, every row laid out again
-    products.set_enabled(shop.library, "TEE-BLK", False)
-    products.set_enabled(shop.library, "TEE-WHT", False)
+    products.delete_product(shop.library, "TEE-BLK")
+    products.delete_product(shop.library, "TEE-WHT")
     report = shop.publish("shop")
     assert report.withdrawn == ["TEE-BLK", "TEE-WHT"]
     assert any("layout changed" in note for note in last_notes(shop))

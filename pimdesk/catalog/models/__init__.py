@@ -26,6 +26,7 @@ from pimdesk.catalog.models.publishing import (
     PublishRun,
     Rendition,
     TrackingMark,
+    WithdrawnListing,
 )
 from pimdesk.catalog.models.reference import (
     ATTRIBUTE_TYPES,
@@ -74,6 +75,7 @@ __all__ = [
     "TrackingMark",
     "ValueChange",
     "WatchedFolder",
+    "WithdrawnListing",
     "asset_tag",
     "product_category",
     "product_model_category",

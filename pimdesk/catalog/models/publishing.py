@@ -34,6 +34,31 @@ class PublishedListing(Base):
     run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+class WithdrawnListing(Base):
+    """A product taken off a channel whose feed keeps a row that withdraws it.
+
+    Shopify's and WooCommerce's CSV importers never delete or hide a product that is missing
+    from the file, so for those channels a withdrawn product stays in the feed as a row that
+    takes it off the shop (Shopify ``Status`` draft, WooCommerce ``Published`` -1) for as
+    long as it stays withdrawn: every file is then complete, whichever one the user imports.
+    ``revision`` is the product revision the row was written from (a newer one rewrites it);
+    ``remote_id`` the identity it had on the channel (the Shopify handle). ``product_id`` has
+    no foreign key, like :class:`PublishedListing`: the next publish drops the row of a
+    product deleted since.
+    """
+
+    __tablename__ = "withdrawn_listing"
+
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channel.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(255), default="")
+    revision: Mapped[int] = mapped_column(Integer)
+    remote_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    withdrawn_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class PublishRun(Base):
     __tablename__ = "publish_run"
 

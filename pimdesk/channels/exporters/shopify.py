@@ -15,6 +15,14 @@ listing with an :class:`~pimdesk.channels.api.Issue` saying which field (§8).
 
 Images are copied beside the CSV and referenced as ``base_url`` + file name; the user syncs
 the folder to a public host so Shopify can download them.
+
+**Withdrawn products**: Shopify's importer never deletes, hides or archives a product that
+is missing from the file, so leaving a withdrawn product out would leave it on sale. A
+product that was on the channel and is withdrawn (disabled, blocked, out of the channel's
+tree, its photos' rights expired) is written as its full rows under the same handle with
+``Status`` draft and ``Published`` FALSE (full rows, because an overwriting import blanks the
+values of columns left empty), on every publish until it is live again (the publishing
+service passes its listing with ``enabled`` False; see ``IncrementalFeed.withdraws_in_feed``).
 """
 
 from __future__ import annotations
@@ -203,6 +211,10 @@ class ShopifyCsvExporter(FileExporter, IncrementalFeed):
         ),
     )
     fields_spec = FIELDS
+    # Shopify's importer never deletes or hides a product missing from the file: a
+    # withdrawn product is written as its rows with Status draft (see the module docstring)
+    withdraws_in_feed = True
+    withdrawal_rows = "Status draft, Published FALSE"
 
     # -- settings --------------------------------------------------------------------
 

@@ -5,7 +5,10 @@ Columns are WooCommerce's default export columns in their exact order, then the 
 ``simple`` row; a product with variants is one ``variable`` parent row (SKU = the product
 model code, every attribute value, all product images) followed by one ``variation`` row
 per variant with ``Parent`` = the parent's SKU, its own SKU, prices, stock, weight and one
-image. Booleans ``1``/``0``; ``Published`` 1 (enabled) or -1 (draft); multi-value cells
+image. Booleans ``1``/``0``; ``Published`` 1 (enabled) or -1 (draft: WooCommerce's importer
+keeps every product missing from the file, so a withdrawn product that was on the channel
+is written as its rows with -1, same SKU, on every publish until it is live again; see
+``IncrementalFeed.withdraws_in_feed``); multi-value cells
 joined with ``", "`` and a literal comma written ``\\,``; description newlines written as
 the two characters ``\\n``; ``Images`` are comma-joined URLs (commas inside a URL are
 percent-encoded), the first being the featured image. The file starts with a UTF-8 BOM,
@@ -126,6 +129,10 @@ class WooCommerceCsvExporter(FileExporter, IncrementalFeed):
         SettingSpec("file_name", "File name", "text", default="products.csv"),
     )  # fmt: skip
     fields_spec = FIELDS
+    # WooCommerce's importer never deletes or hides a product missing from the file: a
+    # withdrawn product is written as its rows with Published -1 (draft)
+    withdraws_in_feed = True
+    withdrawal_rows = "Published -1 (draft)"
 
     @property
     def weight_unit(self) -> str:
