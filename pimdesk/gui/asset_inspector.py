@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -87,9 +88,21 @@ class AssetInspector(QWidget):
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         # versions + approval
-        self.versions = read_only_table(
-            "versionsTable", ["#", "Ingested", "Size", "Approval", "Source"]
-        )
+        self.versions = read_only_table("versionsTable", ["#", "Ingested", "Size", "Approval"])
+        # One line per version, every column readable in the inspector's width; the file a
+        # version was read from (a long path) is shown whole below, for the selected row.
+        header = self.versions.horizontalHeader()
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.versions.setWordWrap(False)
+        self.versions.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.versions.itemSelectionChanged.connect(self._show_version_source)
+        self.version_source = QLabel()
+        self.version_source.setObjectName("versionSource")
+        self.version_source.setWordWrap(True)
+        self.version_source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._sources: dict[int, str] = {}
         self.approval = QComboBox()
         self.approval.setObjectName("approvalState")
         self.approval.addItems(list(assets.APPROVAL_STATES))
@@ -103,6 +116,7 @@ class AssetInspector(QWidget):
         versions_page = QWidget()
         vl = QVBoxLayout(versions_page)
         vl.addWidget(self.versions)
+        vl.addWidget(self.version_source)
         vrow = QHBoxLayout()
         vrow.addWidget(self.approval)
         vrow.addWidget(self.set_approval_button)
@@ -271,6 +285,8 @@ class AssetInspector(QWidget):
 
     def _show_versions(self, detail: AssetDetail) -> None:
         rows = list(reversed(detail.versions))
+        self._sources = {}
+        self.version_source.clear()
         self.versions.setRowCount(len(rows))
         for number, v in enumerate(rows):
             cells = [
@@ -278,15 +294,21 @@ class AssetInspector(QWidget):
                 v.ingested_at.astimezone().strftime("%Y-%m-%d %H:%M"),
                 f"{v.width or '?'}×{v.height or '?'} {v.format}, {v.size // 1024} KB",
                 v.approval,
-                v.source_path + (" (missing)" if v.source_missing else ""),
             ]
+            missing = " (missing at source)" if v.source_missing else ""
+            self._sources[v.number] = f"Read from {v.source_path}{missing}"
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, v.number)
+                item.setToolTip(self._sources[v.number])
                 self.versions.setItem(number, col, item)
         if rows:
             self.versions.selectRow(0)
             self.approval.setCurrentText(rows[0].approval)
+
+    def _show_version_source(self) -> None:
+        number = self.selected_version()
+        self.version_source.setText(self._sources.get(number, "") if number else "")
 
     def selected_version(self) -> int | None:
         items = self.versions.selectedItems()

@@ -120,6 +120,8 @@ def test_filters_and_inspector(qtbot, ctx, library, tmp_path) -> None:
     assert inspector.licence.text() == "studio"
     assert inspector.rights_status.text() == "expired"
     assert inspector.versions.rowCount() == 1
+    shown = assets.show_asset(library, ids[0]).versions[0]
+    assert inspector.version_source.text() == f"Read from {shown.source_path}"
     # approve the version through the inspector
     inspector.approval.setCurrentText("approved")
     qtbot.mouseClick(inspector.set_approval_button, Qt.MouseButton.LeftButton)
