@@ -1,15 +1,16 @@
 """The library folder: where it is, what it holds, and opening it safely.
 
-A library is a folder with ``library.toml`` (the catalog URL and little else), the SQLite
-catalog (unless the URL points at PostgreSQL), the content-addressed ``objects/``, the
-``thumbs/`` and the ``renditions/`` cache. Paths are resolved on demand, never at import.
+A library is a folder with ``library.toml`` (where the catalog is, and little else), the
+SQLite catalog (unless the settings name a PostgreSQL URL), the content-addressed
+``objects/``, the ``thumbs/`` and the ``renditions/`` cache. Paths are resolved on demand,
+never at import, and recorded relative to the folder, so a copied, moved or restored folder
+opens with its own catalog (``library_config``).
 """
 
 from __future__ import annotations
 
 import os
 import shlex
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,12 @@ from pimdesk.catalog import migrate
 from pimdesk.catalog.db import make_engine, make_session_factory, transaction
 from pimdesk.errors import LibraryError, LibraryLockedError
 from pimdesk.events import Change, EventBus
+from pimdesk.library_config import (
+    locate_catalog,
+    new_config,
+    read_config,
+    rewrite_catalog_entry,
+)
 from pimdesk.locations import CATALOG_NAME, CONFIG_NAME, LOCK_NAME, library_root
 
 
@@ -57,7 +64,8 @@ class Library:
 
     @property
     def database_url(self) -> str:
-        return str(self.config["database"]["url"])
+        """The catalog's URL as opened (a password shown as ***)."""
+        return self.engine.url.render_as_string(hide_password=True)
 
     @property
     def is_sqlite(self) -> bool:
@@ -81,7 +89,10 @@ class Library:
 
         ``database_url`` only matters when the library is created: the team setup points it
         at PostgreSQL (or ``$PIMDESK_DATABASE_URL`` does). A new catalog gets the
-        small-shop defaults (see ``catalog.seed``).
+        small-shop defaults (see ``catalog.seed``). An existing library whose SQLite catalog
+        file is gone raises :class:`LibraryError` naming it, rather than starting an empty
+        catalog in its place; settings of older versions that name the catalog by absolute
+        path are read and rewritten as ``library_config`` describes.
         """
         if root is not None:  # a path the user typed: maybe a typo, so no demo offered
             hint = f"create one with: pimdesk --library {shlex.quote(str(root))} init"
@@ -89,6 +100,7 @@ class Library:
             hint = "create it with: pimdesk init, or try the demo shop: pimdesk demo"
         root = library_root(root)
         config_path = root / CONFIG_NAME
+        created = False
         if not config_path.exists():
             if not create:
                 raise LibraryError("no pimdesk library here", where=str(root), hint=hint)
@@ -96,19 +108,19 @@ class Library:
                 raise LibraryError("exists and is not a folder", where=str(root))
             root.mkdir(parents=True, exist_ok=True)
             url = database_url or os.environ.get("PIMDESK_DATABASE_URL", "")
-            config = {"database": {"url": url}}
-            if not config["database"]["url"]:
-                config["database"]["url"] = f"sqlite:///{(root / CATALOG_NAME).resolve()}"
-            config_path.write_text(tomli_w.dumps(config), encoding="utf-8")
-        try:
-            config = tomllib.loads(config_path.read_text(encoding="utf-8"))
-            url = str(config["database"]["url"])
-        except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-            raise LibraryError(
-                f"cannot read the library settings: {exc}",
-                where=str(config_path),
-                hint="it needs a [database] table with url = '...'",
-            ) from exc
+            config_path.write_text(tomli_w.dumps(new_config(root, url)), encoding="utf-8")
+            created = True
+        config = read_config(config_path)
+        location = locate_catalog(root, config)
+        if location.relative is not None and rewrite_catalog_entry(
+            config_path, config, location.relative
+        ):
+            config = read_config(config_path)
+        if location.path is not None and not location.path.is_file():
+            if not created:
+                raise _missing_catalog(root, location.path)
+            location.path.parent.mkdir(parents=True, exist_ok=True)
+        url = location.url
         engine = make_engine(url)
         library = cls(root, config, engine)
         library._prepare_schema()
@@ -126,10 +138,28 @@ class Library:
         except Exception as exc:  # unreachable server, unreadable file, ...
             if isinstance(exc, LibraryError):
                 raise
-            raise LibraryError(f"cannot open the catalog: {exc}", where=self.database_url) from exc
+            raise self._cannot_open(exc) from exc
         if fresh:
             with self.session() as session:
                 seed.seed_defaults(session)
+
+    def _cannot_open(self, exc: Exception) -> LibraryError:
+        """The catalog named (the file, or the server without the password) and what to do;
+        the driver's own words, without SQLAlchemy's statement and documentation link."""
+        reason = _driver_message(exc)
+        database = self.engine.url.database
+        if self.is_sqlite and database:
+            return LibraryError(
+                f"cannot open the catalog: {reason}",
+                where=database,
+                hint="check that the file and its folder exist and can be written; restore it "
+                "from a backup (pimdesk backup) if it is damaged",
+            )
+        return LibraryError(
+            f"cannot open the catalog: {reason}",
+            where=self.database_url.split("@")[-1],
+            hint=f"check that the database server runs and the url in {self.root / CONFIG_NAME}",
+        )
 
     def close(self) -> None:
         self.release_instance_lock()
@@ -184,3 +214,27 @@ class Library:
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
+
+
+def _driver_message(exc: BaseException) -> str:
+    """The database driver's message (SQLAlchemy wraps it with the statement and a link)."""
+    original = getattr(exc, "orig", None)
+    text = str(original if original is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _missing_catalog(root: Path, path: Path) -> LibraryError:
+    """An existing library whose catalog file is gone: say so rather than start an empty one."""
+    own = root / CATALOG_NAME
+    if path.parent.resolve() == root.resolve():
+        hint = (
+            f"copy the catalog back into the library folder as {path.name}, or restore a "
+            f"backup there (pimdesk backup writes one); to start afresh instead, remove "
+            f"{root / CONFIG_NAME} and run pimdesk init"
+        )
+    else:
+        hint = (
+            f"the library settings {root / CONFIG_NAME} point there: restore the file, or "
+            f"point them at another catalog (catalog = '{own.name}' for one in the folder)"
+        )
+    return LibraryError("the catalog file is missing", where=str(path), hint=hint)
