@@ -112,18 +112,20 @@ class Library:
             created = True
         config = read_config(config_path)
         location = locate_catalog(root, config)
-        if location.relative is not None and rewrite_catalog_entry(
-            config_path, config, location.relative
-        ):
-            config = read_config(config_path)
         if location.path is not None and not location.path.is_file():
             if not created:
                 raise _missing_catalog(root, location.path)
             location.path.parent.mkdir(parents=True, exist_ok=True)
-        url = location.url
-        engine = make_engine(url)
+        engine = make_engine(location.url)
         library = cls(root, config, engine)
         library._prepare_schema()
+        library._relocate_outputs(location.former_root)
+        # Rewritten only once the catalog opened and what pointed into the former folder
+        # was moved over: should either fail, the next open works it out again.
+        if location.relative is not None and rewrite_catalog_entry(
+            config_path, config, location.relative
+        ):
+            library.config = read_config(config_path)
         from pimdesk.services import wiring
 
         wiring.connect_all(library)
@@ -142,6 +144,14 @@ class Library:
         if fresh:
             with self.session() as session:
                 seed.seed_defaults(session)
+
+    def _relocate_outputs(self, former_root: Path | None) -> None:
+        """Channel output folders inside this folder (or the one it was copied or moved
+        from) are stored relative to it, so they travel with the folder."""
+        from pimdesk.channels.output_location import relocate_outputs
+
+        with self.session() as session:
+            relocate_outputs(session, self.root, [former_root] if former_root else [])
 
     def _cannot_open(self, exc: Exception) -> LibraryError:
         """The catalog named (the file, or the server without the password) and what to do;

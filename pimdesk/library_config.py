@@ -60,6 +60,7 @@ class CatalogLocation:
     url: str
     path: Path | None = None
     relative: str | None = None
+    former_root: Path | None = None
 
 
 def new_config(root: Path, database_url: str | None) -> dict[str, Any]:
@@ -128,7 +129,10 @@ def locate_catalog(root: Path, config: dict[str, Any]) -> CatalogLocation:
         return CatalogLocation(url=_sqlite_url(path), path=path, relative=inside)
     own = (root / CATALOG_NAME).absolute()
     if own.is_file() and (not recorded.exists() or (recorded.parent / CONFIG_NAME).is_file()):
-        return CatalogLocation(url=_sqlite_url(own), path=own, relative=CATALOG_NAME)
+        former = recorded.parent if recorded.name == CATALOG_NAME else None
+        return CatalogLocation(
+            url=_sqlite_url(own), path=own, relative=CATALOG_NAME, former_root=former
+        )
     return CatalogLocation(url=_sqlite_url(recorded), path=recorded)
 
 

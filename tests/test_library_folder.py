@@ -8,17 +8,20 @@ settings file is read is tested here, on real folders and real SQLite files.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import tomllib
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from pimdesk.catalog.models import Product
+from pimdesk.catalog.models import Channel, Product
 from pimdesk.cli import cli
 from pimdesk.errors import LibraryError
 from pimdesk.library import Library
+from pimdesk.services import publishing
 from pimdesk.services.maintenance import backup
 from pimdesk.services.products import create_product
 
@@ -267,3 +270,76 @@ def test_a_backup_restored_into_a_copied_folder_opens_there(tmp_path: Path) -> N
     shutil.copy(tmp_path / "monday.sqlite", restored / "catalog.sqlite")
     assert _skus(restored) == ["KETTLE-1"]
     assert _skus(original) == ["KETTLE-1", "LATER-1"]
+
+
+# -- channel output folders travel with the library ----------------------------------------
+
+
+def _shop_channel(root: Path, output: Path) -> None:
+    with Library.open(root) as library:
+        create_product(library, "KETTLE-1")
+        output.mkdir(parents=True, exist_ok=True)
+        publishing.add_channel(
+            library,
+            "shop",
+            exporter="shopify_csv",
+            settings={"output": str(output), "base_url": "https://example.com/img/"},
+        )
+
+
+def _publish(root: Path) -> list[str]:
+    with Library.open(root, create=False) as library:
+        return publishing.publish_channel(library, "shop", mode="all").files
+
+
+def _stored_output(root: Path) -> str:
+    with Library.open(root, create=False) as library, library.session() as s:
+        return s.scalars(select(Channel).where(Channel.code == "shop")).one().settings["output"]
+
+
+def test_a_copy_publishes_into_its_own_exports_not_the_originals(tmp_path: Path) -> None:
+    original = tmp_path / "shop"
+    _shop_channel(original, original / "exports" / "shop")
+    assert _stored_output(original) == "exports/shop"
+    assert _publish(original) == [str(original / "exports" / "shop" / "products.csv")]
+    copy = tmp_path / "shop-copy"
+    shutil.copytree(original, copy)
+    before = (original / "exports" / "shop" / "products.csv").stat().st_mtime_ns
+    (copy / "exports" / "shop" / "products.csv").unlink()
+    assert _publish(copy) == [str(copy / "exports" / "shop" / "products.csv")]
+    assert (copy / "exports" / "shop" / "products.csv").is_file()
+    assert (original / "exports" / "shop" / "products.csv").stat().st_mtime_ns == before
+    with Library.open(copy, create=False) as library:  # shown whole, where it really is
+        shown = publishing.show_channel(library, "shop", with_counts=False)
+        assert shown.settings["output"] == str(copy / "exports" / "shop")
+
+
+def test_an_old_style_copy_moves_its_channel_output_over(tmp_path: Path) -> None:
+    """Older versions stored the demo's outputs as absolute paths into the library."""
+    original = tmp_path / "shop"
+    output = original / "exports" / "shop"
+    _shop_channel(original, output)
+    catalog = (original / "catalog.sqlite").resolve()
+    (original / "library.toml").write_text(f'[database]\nurl = "sqlite:///{catalog}"\n')
+    with closing(sqlite3.connect(catalog)) as conn, conn:  # as older versions left it
+        conn.execute(
+            "UPDATE channel SET settings = json_set(settings, '$.output', ?) WHERE code = 'shop'",
+            (str(output.resolve()),),
+        )
+    copy = tmp_path / "shop-copy"
+    shutil.copytree(original, copy)
+    assert _stored_output(copy) == "exports/shop"
+    assert _settings(copy) == {"database": {"catalog": "catalog.sqlite"}}
+    assert _publish(copy) == [str(copy / "exports" / "shop" / "products.csv")]
+    assert not (output / "products.csv").exists()
+    assert _publish(original) == [str(output / "products.csv")]
+
+
+def test_an_output_folder_outside_the_library_stays_where_it_is(tmp_path: Path) -> None:
+    web = tmp_path / "www" / "feeds"
+    original = tmp_path / "shop"
+    _shop_channel(original, web)
+    copy = tmp_path / "shop-copy"
+    shutil.copytree(original, copy)
+    assert _stored_output(copy) == str(web)
+    assert _publish(copy) == [str(web / "products.csv")]

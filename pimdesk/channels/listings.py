@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from pimdesk.assets.publishable import PublishableImage, publishable_images_many
+from pimdesk.assets.publishable import PublishableImage, library_root, publishable_images_many
 from pimdesk.catalog import values as catalog_values
 from pimdesk.catalog.models import (
     Attribute,
@@ -40,6 +40,7 @@ from pimdesk.catalog.models import (
 from pimdesk.channels import mapping
 from pimdesk.channels.api import Exporter, Issue, Listing, ListingImage
 from pimdesk.channels.fingerprint import fingerprint
+from pimdesk.channels.output_location import resolve_output
 from pimdesk.channels.registry import ExporterRegistry
 from pimdesk.errors import NotFoundError, ValidationError
 from pimdesk.renditions import naming
@@ -110,7 +111,11 @@ def setup_from_channel(channel: Channel, registry: ExporterRegistry) -> ChannelS
             hint=f"pimdesk channels set {channel.code} exporter=NAME",
         )
     cls = registry.get(channel.exporter)
-    settings = dict(channel.settings or {})
+    session = object_session(channel)
+    root = library_root(session) if session is not None else Path()
+    # A library-relative output folder is made absolute before the config is hashed: a
+    # copied or moved library rebuilds its listings (file:// image URLs name the folder).
+    settings = resolve_output(channel.settings or {}, root)
     profile_name = settings.get("rendition_profile") or cls.rendition_profile
     profile = get_profile(str(profile_name)) if profile_name else None
     if profile is not None and as_bool(settings.get("upscale_small", False)):

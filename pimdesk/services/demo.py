@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from pimdesk.library import Library
 
 MARKER = "demo.loaded"
+LIBRARY_MARK = "{library}"  # in setup.json: the library folder
 
 
 def demo_dir() -> Path:
@@ -135,7 +136,7 @@ def setup_reference_data(library: Library) -> str:
     for spec in setup["channels"]:
         output = spec["settings"].get("output")
         if output:
-            Path(output.replace("{library}", str(library.root))).mkdir(parents=True, exist_ok=True)
+            (library.root / _in_library(output, library)).mkdir(parents=True, exist_ok=True)
     library.emit(Change(kind="reference", detail="demo"))
     plurals = {"category": "categories", "family": "families"}
     parts = [words.count(n, kind, plurals.get(kind)) for kind, n in added.items()]
@@ -158,9 +159,17 @@ def _channels_line(session: Any) -> str:
     return text + ")"
 
 
+def _in_library(value: str, library: Library) -> str:
+    """``{library}/exports/x`` is stored as ``exports/x``: relative to the library folder, so
+    a copied or moved library publishes into its own exports (channels.output_location)."""
+    if value.startswith(LIBRARY_MARK + "/"):
+        return value[len(LIBRARY_MARK) + 1 :]
+    return value.replace(LIBRARY_MARK, str(library.root))
+
+
 def _channel(library: Library, spec: dict[str, Any]) -> Channel:
     settings = {
-        key: value.replace("{library}", str(library.root)) if isinstance(value, str) else value
+        key: _in_library(value, library) if isinstance(value, str) else value
         for key, value in spec.get("settings", {}).items()
     }
     return Channel(

@@ -50,6 +50,7 @@ from pimdesk.channels.listings import (
     setup_from_channel,
 )
 from pimdesk.channels.output import OutputError, check_base_url, check_output_folder
+from pimdesk.channels.output_location import resolve_output
 from pimdesk.channels.registry import registry_for
 from pimdesk.channels.tracking import (
     Candidates,
@@ -468,7 +469,7 @@ def show_channel(library: Library, code: str, *, with_counts: bool = True) -> Ch
             locales=list(channel.locales or []),
             currencies=list(channel.currencies or []),
             category_tree=channel.category_tree,
-            settings=dict(channel.settings or {}),
+            settings=resolve_output(channel.settings or {}, library.root),  # shown whole
             settings_spec=specs,
             fields=rows,
             unfilled_fields=unfilled,
@@ -1290,9 +1291,11 @@ def make_demo_channels_ready(library: Library) -> str:
             if channel.exporter not in DEMO_AUTO_PUBLISH:
                 continue
             settings = dict(channel.settings or {})
-            output = Path(str(settings.get("output") or library.root / "exports" / channel.code))
-            output.mkdir(parents=True, exist_ok=True)
-            settings["output"] = str(output)
+            output = str(settings.get("output") or f"exports/{channel.code}")  # in the library
+            Path(resolve_output({"output": output}, library.root)["output"]).mkdir(
+                parents=True, exist_ok=True
+            )
+            settings["output"] = output
             settings["auto_publish"] = True
             channel.settings = settings
             ready.append(channel.code)
