@@ -10,8 +10,10 @@ the channels without anyone touching the catalog.
 
 Events only reach listeners in the process that made the change, so the publisher also polls
 a cheap signature of the catalog (:func:`pimdesk.channels.tracking.change_signature`, one
-indexed scan) every couple of seconds: an edit made with the CLI in another terminal, or on
-another machine of a team library, is published too.
+indexed scan plus a digest of the channel, family and category rows) every couple of
+seconds: an edit made with the CLI in another terminal, or on another machine of a team
+library, is published too, and so is a channel setting changed there (auto-publish turned
+on, a field mapped elsewhere).
 
 The watcher (``pimdesk watch``) and the GUI each own one; nothing here imports Qt, and the
 GUI forwards :attr:`AutoPublisher.on_report` to its own thread.
@@ -31,6 +33,7 @@ from pimdesk.errors import PimdeskError
 from pimdesk.events import Change
 
 if TYPE_CHECKING:
+    from pimdesk.channels.tracking import Signature
     from pimdesk.library import Library
     from pimdesk.services.publishing import PublishReport
 
@@ -80,7 +83,7 @@ class AutoPublisher:
         self._unsubscribe: Callable[[], None] | None = None
         self._next_expiry = 0.0
         self._next_poll = 0.0
-        self._seen_signature: tuple[int, int] | None = None
+        self._seen_signature: Signature | None = None
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -190,7 +193,7 @@ class AutoPublisher:
         except Exception as exc:  # keep running: the next hour tries again
             self._error("rights expiry check", exc)
 
-    def _signature(self) -> tuple[int, int] | None:
+    def _signature(self) -> Signature | None:
         from pimdesk.channels.tracking import change_signature
 
         try:

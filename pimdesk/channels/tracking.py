@@ -19,6 +19,8 @@ check.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -30,7 +32,9 @@ from pimdesk.catalog.db import SQLITE_BUSY_TIMEOUT_MS
 from pimdesk.catalog.models import (
     AssetRights,
     Category,
+    Channel,
     ChannelTracking,
+    Family,
     Product,
     ProductModel,
     PublishedListing,
@@ -467,14 +471,47 @@ def check_expiry(session: Session, now: dt.datetime | None = None) -> set[int]:
     return touched
 
 
-def change_signature(session: Session) -> tuple[int, int]:
+Signature = tuple[int, int, str]
+
+
+def change_signature(session: Session) -> Signature:
     """A cheap fingerprint of everything that can put a listing in the waiting list.
 
     Every change a listing depends on bumps ``product.revision`` (see catalog.revisions), and
     creating or deleting a product changes the count, so (count, sum of revisions) differs
     after any such change, whichever process made it. One scan of the revision index.
+
+    What a channel does with those products lives outside them: its settings (auto-publish
+    turned on, the output folder), its field map, locale, currency and category tree, the
+    families' per-channel requirements and the shape of the category tree. These rows are
+    few, so the third part is a digest of them all: ``pimdesk channels set google
+    auto_publish=true`` in another terminal changes it too.
     """
     count, total = session.execute(
         select(func.count(Product.id), func.coalesce(func.sum(Product.revision), 0))
     ).one()
-    return int(count), int(total)
+    return int(count), int(total), _setup_digest(session)
+
+
+def _setup_digest(session: Session) -> str:
+    """A digest of the channel, family-requirement and category rows (all small tables)."""
+    digest = hashlib.blake2b(digest_size=16)
+    queries = (
+        select(
+            Channel.id,
+            Channel.code,
+            Channel.exporter,
+            Channel.category_tree,
+            Channel.locales,
+            Channel.currencies,
+            Channel.settings,
+            Channel.field_map,
+        ).order_by(Channel.id),
+        select(Family.id, Family.requirements, Family.image_requirements).order_by(Family.id),
+        select(Category.id, Category.code, Category.parent_id).order_by(Category.id),
+    )
+    for query in queries:
+        for row in session.execute(query):
+            digest.update(json.dumps(list(row), sort_keys=True, default=str).encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()

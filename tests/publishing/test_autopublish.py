@@ -108,3 +108,39 @@ def test_changes_made_by_another_process_are_published(shop: Shop) -> None:
         cli("rights", "set", str(side), "--expires", "2020-01-01")
         wait_for(lambda: len(read_feed(shop.out)["items"][0]["images"]) == 1, 60)
         assert auto.stats.errors == []
+
+
+def test_a_channel_setting_changed_by_another_process_is_published(any_shop: Shop) -> None:
+    """`pimdesk channels set web auto_publish=true` in another terminal while the watcher
+    runs: what is waiting goes out without a catalog change or a photo drop; and a field
+    mapped elsewhere there reaches the feed the same way."""
+    shop = any_shop
+    import subprocess
+    import sys
+
+    shop.add_channel(exporter="storefront")  # auto-publish off
+    shop.product("JUG-1", name="Jug", brand="Acme Goods")
+    shop.drop_photo("JUG-1_main_1.jpg")
+
+    def cli(*args: str) -> None:
+        command = [sys.executable, "-m", "pimdesk", "--library", str(shop.library.root), *args]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def site() -> str:
+        return "".join(p.read_text("utf-8") for p in sorted(shop.out.rglob("*.html")))
+
+    def published() -> int:
+        return publishing.channel_counts(shop.library, "web").published
+
+    with AutoPublisher(shop.library, debounce=0.05, poll_interval=0.2) as auto:
+        assert auto.wait_idle()
+        assert published() == 0  # auto-publish is off: nothing went out
+        cli("channels", "set", "web", "auto_publish=true")
+        wait_for(lambda: published() == 1, 60)
+        assert "Jug" in site() and "Acme Goods" in site()
+
+        cli("channels", "map", "web", "brand", "")  # the brand now comes from nowhere
+        wait_for(lambda: "Acme Goods" not in site(), 60)
+        assert "Jug" in site()
+        assert auto.stats.errors == []
+    assert {r.mode for r in publishing.publish_history(shop.library, "web")} == {"auto"}
