@@ -9,6 +9,7 @@ profiles that whiten (Amazon MAIN) a border of pure white. The exporter's own
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
@@ -18,7 +19,9 @@ from sqlalchemy.orm import Session
 
 from pimdesk.catalog.gtin import is_valid_gtin
 from pimdesk.catalog.models import AssetVersion
-from pimdesk.channels.api import Exporter, Issue, Listing
+from pimdesk.channels.api import Exporter, Issue, Listing, ListingImage
+from pimdesk.channels.exporters._common import main_image
+from pimdesk.channels.fingerprint import fingerprint
 from pimdesk.channels.listings import BuiltListing, ChannelSetup
 
 GTIN_FIELDS = ("gtin", "barcode", "ean", "upc")
@@ -39,7 +42,10 @@ def validate_built(
 ) -> None:
     """Add the blocking issues of each listing to ``built[i].issues`` (in place).
 
-    With ``session``, an image under the channel's minimum is named by the user's own file
+    An image the channel cannot take blocks the listing only when it is the main image (the
+    one ``image_link`` / MAIN / the first picture would show); an additional one is taken
+    out of ``built[i].listing`` with a warning naming it, and the product is listed without
+    it. With ``session``, an image under the channel's minimum is named by the user's own file
     and its pixel size (read for those images only)."""
     specs = {spec.name: spec for spec in setup.exporter_cls.fields_spec}
     central: dict[int, set[str]] = {id(item): set() for item in built}  # image checks made
@@ -76,6 +82,27 @@ def validate_built(
                         Issue(listing.sku, code, "required by the family for this channel")
                     )
                 central[id(item)].add(f"missing:{code}")
+        main = main_image(listing)
+        dropped: list[ListingImage] = []
+        for image in listing.images:
+            problems = _image_problems(setup, exporter, image, session)
+            unusable = any(concern != "upscaled" for concern, _, _ in problems)
+            if unusable and image is not main:
+                # an additional image the channel cannot take is left out of the listing,
+                # as Google itself drops an unusable additional_image_link: only the main
+                # image decides whether the product is listed
+                dropped.append(image)
+            for concern, message, hint in problems:
+                if concern == "upscaled":
+                    issues.append(Issue(listing.sku, "images", message, blocking=False))
+                elif image is not main:
+                    message += f": left out of the {setup.code} listing, which goes out without it"
+                    issues.append(Issue(listing.sku, "images", message + hint, blocking=False))
+                else:
+                    issues.append(Issue(listing.sku, "images", message + hint))
+                    central[id(item)].add(concern)
+        if dropped:
+            listing = _without(item, dropped)
         roles = {image.role for image in listing.images}
         for role in required_roles:
             if role not in roles:
@@ -88,65 +115,6 @@ def validate_built(
                 )
                 if not listing.images:
                     central[id(item)].add("no image")
-        for image in listing.images:
-            longest = max(image.width, image.height)
-            role_profile = setup.profile_for(image.role)
-            minimum = max(
-                int(exporter.min_image_size or 0), role_profile.min_long_side if role_profile else 0
-            )
-            if minimum and longest < minimum:
-                original = _original(session, image.version_id)
-                if original is not None:
-                    name, width, height = original
-                    what = (
-                        f"({name}, {width}x{height} px) comes out at "
-                        f"{image.width}x{image.height} px"
-                    )
-                else:
-                    what = f"({image.filename}) is {image.width}x{image.height} px"
-                message = (
-                    f"{image.role} image {image.position} {what}, the channel needs at least "
-                    f"{minimum} px on the longest side"
-                )
-                if role_profile is not None and not role_profile.upscale_to_min:
-                    message += (
-                        f"; to enlarge small photos to {role_profile.min_long_side or minimum} px "
-                        f"instead: pimdesk channels set {setup.code} upscale_small=true"
-                    )
-                issues.append(Issue(listing.sku, "images", message))
-                central[id(item)].add("size")
-            elif (
-                role_profile is not None
-                and role_profile.upscale_to_min
-                and longest <= role_profile.min_long_side + 1
-            ):
-                original = _original(session, image.version_id)
-                if original is not None and max(original[1], original[2]) < longest:
-                    name, width, height = original
-                    issues.append(
-                        Issue(
-                            listing.sku,
-                            "images",
-                            f"{image.role} image {image.position} ({name}, {width}x{height} px) "
-                            f"was enlarged to {image.width}x{image.height} px (upscale_small)",
-                            blocking=False,
-                        )
-                    )
-            profile = setup.profile_for(image.role)
-            if (
-                profile is not None
-                and profile.whiten_threshold is not None
-                and not _white_border(image.file)
-            ):
-                issues.append(
-                    Issue(
-                        listing.sku,
-                        "images",
-                        f"{image.role} image {image.position} ({image.filename}) is not on a "
-                        "pure white background",
-                    )
-                )
-                central[id(item)].add("white")
         if exporter.max_images is not None and len(listing.images) > exporter.max_images:
             issues.append(
                 Issue(
@@ -169,6 +137,76 @@ def validate_built(
             item.issues.append(issue)
     for item in built:
         item.issues[:] = list(dict.fromkeys(item.issues))  # the same issue twice: once
+
+
+def _image_problems(
+    setup: ChannelSetup, exporter: Exporter, image: ListingImage, session: Session | None
+) -> list[tuple[str, str, str]]:
+    """What is wrong with one image for this channel, as (concern, message, hint):
+    ``size`` (under the channel's minimum), ``white`` (a whitened profile's border is not
+    pure white), or ``upscaled`` (enlarged to the minimum by upscale_small: only a
+    warning)."""
+    out: list[tuple[str, str, str]] = []
+    longest = max(image.width, image.height)
+    role_profile = setup.profile_for(image.role)
+    minimum = max(
+        int(exporter.min_image_size or 0), role_profile.min_long_side if role_profile else 0
+    )
+    if minimum and longest < minimum:
+        original = _original(session, image.version_id)
+        if original is not None:
+            name, width, height = original
+            what = f"({name}, {width}x{height} px) comes out at {image.width}x{image.height} px"
+        else:
+            what = f"({image.filename}) is {image.width}x{image.height} px"
+        message = (
+            f"{image.role} image {image.position} {what}, the channel needs at least "
+            f"{minimum} px on the longest side"
+        )
+        hint = ""
+        if role_profile is not None and not role_profile.upscale_to_min:
+            hint = (
+                f"; to enlarge small photos to {role_profile.min_long_side or minimum} px "
+                f"instead: pimdesk channels set {setup.code} upscale_small=true"
+            )
+        out.append(("size", message, hint))
+    elif (
+        role_profile is not None
+        and role_profile.upscale_to_min
+        and longest <= role_profile.min_long_side + 1
+    ):
+        original = _original(session, image.version_id)
+        if original is not None and max(original[1], original[2]) < longest:
+            name, width, height = original
+            message = (
+                f"{image.role} image {image.position} ({name}, {width}x{height} px) "
+                f"was enlarged to {image.width}x{image.height} px (upscale_small)"
+            )
+            out.append(("upscaled", message, ""))
+    if (
+        role_profile is not None
+        and role_profile.whiten_threshold is not None
+        and not _white_border(image.file)
+    ):
+        message = (
+            f"{image.role} image {image.position} ({image.filename}) is not on a "
+            "pure white background"
+        )
+        out.append(("white", message, ""))
+    return out
+
+
+def _without(item: BuiltListing, dropped: Sequence[ListingImage]) -> Listing:
+    """Take ``dropped`` out of the built listing (and of the versions it records as used):
+    the exporters then never see them. The fingerprint becomes the one of what goes out, so
+    an extra photo left out changes nothing on the channel (no republish for it), and one
+    that becomes usable (a larger version, ``upscale_small``) changes it."""
+    gone = {id(image) for image in dropped}
+    kept = [image for image in item.listing.images if id(image) not in gone]
+    item.listing = replace(item.listing, images=kept)
+    item.versions = [image.version_id for image in kept]
+    item.fingerprint = fingerprint(item.listing)
+    return item.listing
 
 
 # An exporter that checks an image size or a white background itself (Amazon's MAIN) would
