@@ -109,6 +109,9 @@ class Candidates:
     changed: list[int] = field(default_factory=list)  # published, revision moved on
     never: list[int] = field(default_factory=list)  # live, never published
     withdraw: list[PublishedRow] = field(default_factory=list)
+    # enabled products a channel limited to a category tree leaves out (no category under
+    # it): never candidates, but the user is told (status, publish, products show)
+    outside: list[LiveProduct] = field(default_factory=list)
 
     @property
     def up_to_date(self) -> int:
@@ -117,17 +120,34 @@ class Candidates:
 
 def live_products(session: Session, setup: ChannelSetup) -> dict[int, LiveProduct]:
     """Enabled products that belong on the channel (its category tree, when it has one)."""
+    return split_by_tree(session, setup)[0]
+
+
+def split_by_tree(
+    session: Session, setup: ChannelSetup
+) -> tuple[dict[int, LiveProduct], list[LiveProduct]]:
+    """The enabled products on the channel, and those its category tree leaves out (no
+    category of theirs or of their models is under the tree's root), by SKU."""
     query = select(Product.id, Product.sku, Product.revision).where(Product.enabled.is_(True))
     rows = session.execute(query).all()
     live = {pid: LiveProduct(pid, sku, rev) for pid, sku, rev in rows}
     if setup.category_tree is None:
-        return live
-    tree = _tree_ids(session, setup.category_tree)
-    in_tree = set(
-        session.scalars(
-            select(product_category.c.product_id).where(product_category.c.category_id.in_(tree))
-        )
-    )
+        return live, []
+    in_tree = products_in_tree(session, setup.category_tree)
+    outside = sorted((p for pid, p in live.items() if pid not in in_tree), key=lambda p: p.sku)
+    return {pid: p for pid, p in live.items() if pid in in_tree}, outside
+
+
+def products_in_tree(
+    session: Session, root_code: str, ids: Sequence[int] | None = None
+) -> set[int]:
+    """Ids of the products (of ``ids`` only, when given) filed under the category tree
+    rooted at ``root_code``, themselves or through their models."""
+    tree = _tree_ids(session, root_code)
+    own = select(product_category.c.product_id).where(product_category.c.category_id.in_(tree))
+    if ids is not None:
+        own = own.where(product_category.c.product_id.in_(ids))
+    in_tree = set(session.scalars(own))
     models = set(
         session.scalars(
             select(product_model_category.c.product_model_id).where(
@@ -139,10 +159,11 @@ def live_products(session: Session, setup: ChannelSetup) -> dict[int, LiveProduc
         children = set(
             session.scalars(select(ProductModel.id).where(ProductModel.parent_id.in_(models)))
         )
-        in_tree |= set(
-            session.scalars(select(Product.id).where(Product.parent_id.in_(models | children)))
-        )
-    return {pid: p for pid, p in live.items() if pid in in_tree}
+        under = select(Product.id).where(Product.parent_id.in_(models | children))
+        if ids is not None:
+            under = under.where(Product.id.in_(ids))
+        in_tree |= set(session.scalars(under))
+    return in_tree
 
 
 def _tree_ids(session: Session, root_code: str) -> set[int]:
@@ -195,9 +216,9 @@ def find_candidates(session: Session, setup: ChannelSetup) -> Candidates:
     Also leaves the channel's lookup state (see :func:`find_candidates_fast`) at this
     point, so the waiting list after a publish starts from there."""
     mark = current_mark(session) if setup.category_tree is None else None
-    live = live_products(session, setup)
+    live, outside = split_by_tree(session, setup)
     published = published_rows(session, setup.id)
-    result = Candidates(live, published)
+    result = Candidates(live, published, outside=outside)
     for pid, product in live.items():
         row = published.get(pid)
         if row is None:

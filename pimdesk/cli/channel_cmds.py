@@ -172,7 +172,10 @@ def _show(detail: publishing.ChannelDetail, as_json: bool) -> None:
         click.echo(
             f"  listings: {c.published} published, {c.waiting} waiting, "
             f"{c.never_published} never published, {c.withdraw} to withdraw, {c.blocked} blocked"
+            + (f", {c.outside} outside the channel's categories" if c.outside else "")
         )
+        if c.outside_skus:
+            click.echo(f"  outside the channel's categories: {name_list(c.outside_skus)}")
 
 
 @click.command("publish")
@@ -272,6 +275,11 @@ def _report_lines(report: publishing.PublishReport) -> None:
         click.echo(f"    {item.sku} is blocked now: {'; '.join(item.reasons)}")
     for item in report.blocked:
         click.echo(f"  blocked {item.sku}: {'; '.join(item.reasons)}")
+    if report.outside:
+        click.echo(
+            f"  {len(report.outside)} outside the channel's categories (no category under its "
+            f"tree, not listed): {name_list(report.outside)}"
+        )
     for warning in report.warnings[:20]:
         click.echo(f"  warning: {warning}", err=True)
     for error in report.errors:

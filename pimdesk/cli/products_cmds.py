@@ -7,6 +7,7 @@ of their own so the two catalog engineers' commands stay apart.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -255,7 +256,10 @@ def list_command(
     echo_table(data, ["sku", "name", "family", "parent", "enabled"])
 
 
-def detail_dict(detail: Any) -> dict[str, Any]:
+def detail_dict(detail: Any, outside: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """``outside``: channel code -> category tree root of the channels whose tree leaves the
+    product out (its completeness rows say ``outside_categories``)."""
+    outside = outside or {}
     return {
         "sku": detail.sku,
         "is_model": detail.is_model,
@@ -276,6 +280,7 @@ def detail_dict(detail: Any) -> dict[str, Any]:
                 "required": c.required,
                 "filled": c.filled,
                 "missing": list(c.missing),
+                "outside_categories": c.channel in outside,
             }
             for c in detail.completeness
         ],
@@ -298,11 +303,12 @@ def detail_dict(detail: Any) -> dict[str, Any]:
 @handle_errors
 def show_command(app: AppContext, sku: str, locale: str | None, as_json: bool) -> None:
     """One product (or model): values, inheritance and completeness per channel/locale."""
-    from pimdesk.services import assets, products
+    from pimdesk.services import assets, products, publishing
 
     detail = products.get_product(app.library, sku, locale)
     media = assets.product_media(app.library, detail.sku)
-    data = {**detail_dict(detail), "media": [row.to_dict() for row in media]}
+    outside = publishing.channels_outside(app.library, detail.sku)
+    data = {**detail_dict(detail, outside), "media": [row.to_dict() for row in media]}
     if as_json:
         print_json(data)
         return
@@ -324,6 +330,11 @@ def show_command(app: AppContext, sku: str, locale: str | None, as_json: bool) -
         click.echo(f"  {value.attribute}{'-' + scope if scope else ''}: {text}{origin}")
     for c in detail.completeness:
         missing = f"  missing: {', '.join(c.missing)}" if c.missing else ""
+        if c.channel in outside:  # complete or not, the channel does not list it
+            missing += (
+                f"  (outside the channel's categories: no category under "
+                f"'{outside[c.channel]}', so {c.channel} does not list it)"
+            )
         click.echo(f"complete  {c.channel}/{c.locale}: {c.ratio}%{missing}")
     for m in detail.variant_completeness:
         click.echo(f"variants  {m.channel}/{m.locale}: {m}")

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pimdesk.cli.display import count, format_value
+from pimdesk.cli.display import count, format_value, name_list
 
 if TYPE_CHECKING:
     from pimdesk.library import Library
@@ -64,6 +64,10 @@ def _channel_line(row: dict[str, Any]) -> str:
     ):
         if key in row and not (key in ("never_published", "withdraw") and not row[key]):
             parts.append(f"{row[key]} {label}")
+    if row.get("outside"):  # enabled products the channel's category tree leaves out
+        skus = row.get("outside_skus") or []
+        named = f" ({name_list(skus)})" if skus else ""
+        parts.append(f"{row['outside']} outside the channel's categories{named}")
     if row.get("exporter"):
         parts.append(f"auto-publish {'on' if row.get('auto_publish') else 'off'}")
     last = row.get("last_run")
@@ -87,6 +91,8 @@ def _channel_line(row: dict[str, Any]) -> str:
         "never_published",
         "withdraw",
         "blocked",
+        "outside",
+        "outside_skus",
         "last_run",
         "problem",
     }

@@ -27,6 +27,7 @@ from pimdesk.catalog.models import (
     Attribute,
     Channel,
     Family,
+    Product,
     PublishedListing,
     PublishRun,
     WithdrawnListing,
@@ -58,6 +59,7 @@ from pimdesk.channels.tracking import (
     count_published_live,
     find_candidates,
     find_candidates_fast,
+    products_in_tree,
 )
 from pimdesk.channels.validation import validate_built
 from pimdesk.errors import NotFoundError, PimdeskError, ValidationError
@@ -93,6 +95,9 @@ class ChannelCounts:
     never_published: int
     withdraw: int
     blocked: int
+    # enabled products the channel's category tree leaves out (no category under it)
+    outside: int = 0
+    outside_skus: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,8 @@ class PublishReport:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. why the whole feed was rebuilt
+    # enabled products left out because the channel's category tree does not hold them
+    outside: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -578,7 +585,11 @@ def _states(plan: _Plan) -> list[ListingState]:
 
 
 def channel_counts(library: Library, code: str) -> ChannelCounts:
-    states = listing_states(library, code)
+    registry = registry_for(library)
+    with library.session() as s:
+        plan = _plan(library, s, load_setup(s, registry, code), build="candidates")
+    states = _states(plan)
+    outside = [p.sku for p in plan.candidates.outside]
     by_state: dict[str, int] = {}
     for state in states:
         by_state[state.state] = by_state.get(state.state, 0) + 1
@@ -597,7 +608,26 @@ def channel_counts(library: Library, code: str) -> ChannelCounts:
         never_published=by_state.get("never_published", 0),
         withdraw=by_state.get("withdraw", 0),
         blocked=by_state.get("blocked", 0),
+        outside=len(outside),
+        outside_skus=outside,
     )
+
+
+def channels_outside(library: Library, sku: str) -> dict[str, str]:
+    """The channels whose category tree leaves product ``sku`` out, each with its tree's
+    root: it is never listed there, however complete (``products show`` says so)."""
+    with library.session() as s:
+        pid = s.scalar(select(Product.id).where(Product.sku == sku))
+        if pid is None:
+            return {}
+        rows = s.execute(
+            select(Channel.code, Channel.category_tree).where(Channel.category_tree.is_not(None))
+        ).all()
+        return {
+            code: tree
+            for code, tree in rows
+            if tree and pid not in products_in_tree(s, tree, [pid])
+        }
 
 
 def check_rights_expiry(library: Library, now: dt.datetime | None = None) -> set[int]:
@@ -846,6 +876,7 @@ def _publish(
             )
     candidates = plan.candidates
     report = PublishReport(channel=code, mode=mode, dry_run=dry_run, result="ok")
+    report.outside = [p.sku for p in candidates.outside]
     live_entries = [plan.entries[pid] for pid in candidates.live if pid in plan.entries]
     outcome = _outcome(report, live_entries, candidates.published, candidates.withdraw)
     feed, changed, gone = outcome.feed, outcome.changed, outcome.gone
@@ -929,6 +960,7 @@ def _publish_pieces(
     setup = prep.setup
     code = setup.code
     report = PublishReport(channel=code, mode=mode, dry_run=dry_run, result="ok")
+    report.outside = [p.sku for p in prep.candidates.outside]
     try:
         outcome = _outcome(
             report, list(prep.built.values()), prep.published, prep.candidates.withdraw
