@@ -24,7 +24,8 @@ from pimdesk.channels.listings import BuiltListing
 if TYPE_CHECKING:
     from pimdesk.library import Library
 
-FORMAT = 3  # 3: an unusable additional image is left out with a warning, not blocking;
+FORMAT = 4  # 4: an image under 500 px on a channel without a minimum is warned about;
+# 3: an unusable additional image is left out with a warning, not blocking;
 # 2: issues saying a field is empty are said once (validation); 1 repeated them
 
 

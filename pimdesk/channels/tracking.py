@@ -23,6 +23,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import DBAPIError
@@ -30,7 +31,9 @@ from sqlalchemy.orm import Session
 
 from pimdesk.catalog.db import SQLITE_BUSY_TIMEOUT_MS
 from pimdesk.catalog.models import (
+    AssetLink,
     AssetRights,
+    AssetVersion,
     Category,
     Channel,
     ChannelTracking,
@@ -44,7 +47,7 @@ from pimdesk.catalog.models import (
     product_category,
     product_model_category,
 )
-from pimdesk.catalog.revisions import touch_assets
+from pimdesk.catalog.revisions import products_under_models, touch_assets
 from pimdesk.channels.listings import ChannelSetup
 
 EXPIRY_SETTING = "publishing.rights_checked_at"
@@ -459,6 +462,64 @@ def changed_since_published(session: Session, setup: ChannelSetup) -> list[int]:
             .where(Product.revision > PublishedListing.revision)
         )
     )
+
+
+@dataclass(frozen=True)
+class SmallImage:
+    """A live listing showing an image under the size a product photo needs."""
+
+    sku: str
+    file: str  # the user's file name
+    width: int
+    height: int
+
+
+def small_live_images(session: Session, channel_id: int, below: int) -> list[SmallImage]:
+    """The channel's published listings that went out with an image under ``below`` px on
+    its longest side (by the versions each listing recorded as used), by SKU.
+
+    Starts from the small versions, usually few, so it reads a handful of rows whatever the
+    size of the catalog; a channel with a minimum at or above ``below`` never has any."""
+    small = {
+        vid: (PurePath(path or "").name, int(w), int(h))
+        for vid, path, w, h in session.execute(
+            select(
+                AssetVersion.id, AssetVersion.source_path, AssetVersion.width, AssetVersion.height
+            ).where(AssetVersion.width < below, AssetVersion.height < below)
+        )
+    }
+    if not small:
+        return []
+    assets = sorted(
+        set(session.scalars(select(AssetVersion.asset_id).where(AssetVersion.id.in_(small))))
+    )
+    products: set[int] = set()
+    models: set[int] = set()
+    for start in range(0, len(assets), 900):
+        chunk = assets[start : start + 900]
+        for pid, mid in session.execute(
+            select(AssetLink.product_id, AssetLink.product_model_id).where(
+                AssetLink.asset_id.in_(chunk)
+            )
+        ):
+            if pid is not None:
+                products.add(pid)
+            if mid is not None:
+                models.add(mid)
+    products |= products_under_models(session, models)
+    out: list[SmallImage] = []
+    ordered = sorted(products)
+    for start in range(0, len(ordered), 900):
+        for sku, versions in session.execute(
+            select(PublishedListing.sku, PublishedListing.versions).where(
+                PublishedListing.channel_id == channel_id,
+                PublishedListing.product_id.in_(ordered[start : start + 900]),
+            )
+        ):
+            for vid in versions or []:
+                if vid in small:
+                    out.append(SmallImage(sku, *small[vid]))
+    return sorted(out, key=lambda image: (image.sku, image.file))
 
 
 # -- the passing of time ------------------------------------------------------------------

@@ -25,6 +25,11 @@ from pimdesk.channels.fingerprint import fingerprint
 from pimdesk.channels.listings import BuiltListing, ChannelSetup
 
 GTIN_FIELDS = ("gtin", "barcode", "ean", "upc")
+# A channel without a minimum (the storefront, Shopify, WooCommerce) takes any image, but one
+# under this on its longest side looks tiny or blurred on a product page: the smallest Amazon
+# and eBay accept, and Google's minimum from 2027. Said as a warning, never blocking.
+SMALL_IMAGE_PX = 500
+WARN_ONLY = frozenset({"upscaled", "small"})  # image concerns that never block or drop
 
 
 def _empty(value: Any) -> bool:
@@ -86,15 +91,15 @@ def validate_built(
         dropped: list[ListingImage] = []
         for image in listing.images:
             problems = _image_problems(setup, exporter, image, session)
-            unusable = any(concern != "upscaled" for concern, _, _ in problems)
+            unusable = any(concern not in WARN_ONLY for concern, _, _ in problems)
             if unusable and image is not main:
                 # an additional image the channel cannot take is left out of the listing,
                 # as Google itself drops an unusable additional_image_link: only the main
                 # image decides whether the product is listed
                 dropped.append(image)
             for concern, message, hint in problems:
-                if concern == "upscaled":
-                    issues.append(Issue(listing.sku, "images", message, blocking=False))
+                if concern in WARN_ONLY:
+                    issues.append(Issue(listing.sku, "images", message + hint, blocking=False))
                 elif image is not main:
                     message += f": left out of the {setup.code} listing, which goes out without it"
                     issues.append(Issue(listing.sku, "images", message + hint, blocking=False))
@@ -144,8 +149,8 @@ def _image_problems(
 ) -> list[tuple[str, str, str]]:
     """What is wrong with one image for this channel, as (concern, message, hint):
     ``size`` (under the channel's minimum), ``white`` (a whitened profile's border is not
-    pure white), or ``upscaled`` (enlarged to the minimum by upscale_small: only a
-    warning)."""
+    pure white), ``upscaled`` (enlarged to the minimum by upscale_small) or ``small`` (under
+    :data:`SMALL_IMAGE_PX` on a channel without a minimum): the last two only warn."""
     out: list[tuple[str, str, str]] = []
     longest = max(image.width, image.height)
     role_profile = setup.profile_for(image.role)
@@ -170,6 +175,8 @@ def _image_problems(
                 f"instead: pimdesk channels set {setup.code} upscale_small=true"
             )
         out.append(("size", message, hint))
+    elif not minimum and longest < SMALL_IMAGE_PX:
+        out.append(_small(setup, image, session))
     elif (
         role_profile is not None
         and role_profile.upscale_to_min
@@ -194,6 +201,33 @@ def _image_problems(
         )
         out.append(("white", message, ""))
     return out
+
+
+def _small(
+    setup: ChannelSetup, image: ListingImage, session: Session | None
+) -> tuple[str, str, str]:
+    """The warning for an image under :data:`SMALL_IMAGE_PX` on a channel that takes it."""
+    original = _original(session, image.version_id)
+    name = original[0] if original is not None else image.filename
+    size = f"{original[1]}x{original[2]} px" if original is not None else ""
+    what = f"({name}, {size})" if size else f"({name})"
+    message = (
+        f"{image.role} image {image.position} {what} goes live on {setup.code} at "
+        f"{image.width}x{image.height} px: under {SMALL_IMAGE_PX} px on the longest side it "
+        "shows tiny or blurred"
+    )
+    fmt = _format(session, image.version_id)
+    if fmt == "DNG":
+        hint = "; a camera RAW gives only its small embedded preview: add a full-size JPEG or TIFF"
+    else:
+        hint = "; a larger photo under the same file name replaces it (as a new version)"
+    return "small", message, hint
+
+
+def _format(session: Session | None, version_id: int) -> str | None:
+    if session is None:
+        return None
+    return session.scalar(select(AssetVersion.format).where(AssetVersion.id == version_id))
 
 
 def _without(item: BuiltListing, dropped: Sequence[ListingImage]) -> Listing:

@@ -68,6 +68,16 @@ def _channel_line(row: dict[str, Any]) -> str:
         skus = row.get("outside_skus") or []
         named = f" ({name_list(skus)})" if skus else ""
         parts.append(f"{row['outside']} outside the channel's categories{named}")
+    small = row.get("small_images") or []
+    if small:  # live listings showing an image under 500 px (a RAW's preview, a tiny file)
+        skus = sorted({image["sku"] for image in small})
+        files = ", ".join(
+            f"{image['sku']}: {image['file']} {image['width']}x{image['height']} px"
+            for image in small[:3]
+        )
+        more = f" +{len(small) - 3} more" if len(small) > 3 else ""
+        below = row.get("small_images_below") or 500
+        parts.append(f"{len(skus)} live with images under {below} px ({files}{more})")
     if row.get("exporter"):
         parts.append(f"auto-publish {'on' if row.get('auto_publish') else 'off'}")
     last = row.get("last_run")
@@ -93,6 +103,8 @@ def _channel_line(row: dict[str, Any]) -> str:
         "blocked",
         "outside",
         "outside_skus",
+        "small_images",
+        "small_images_below",
         "last_run",
         "problem",
     }

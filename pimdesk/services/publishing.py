@@ -55,13 +55,15 @@ from pimdesk.channels.output_location import resolve_output
 from pimdesk.channels.registry import registry_for
 from pimdesk.channels.tracking import (
     Candidates,
+    SmallImage,
     check_expiry,
     count_published_live,
     find_candidates,
     find_candidates_fast,
     products_in_tree,
+    small_live_images,
 )
-from pimdesk.channels.validation import validate_built
+from pimdesk.channels.validation import SMALL_IMAGE_PX, validate_built
 from pimdesk.errors import NotFoundError, PimdeskError, ValidationError
 from pimdesk.events import Change
 from pimdesk.renditions import naming
@@ -611,6 +613,14 @@ def channel_counts(library: Library, code: str) -> ChannelCounts:
         outside=len(outside),
         outside_skus=outside,
     )
+
+
+def small_images(library: Library, code: str) -> list[SmallImage]:
+    """The channel's live listings showing an image under ``SMALL_IMAGE_PX`` on its longest
+    side (only channels without a minimum take such images; validation warns as they go)."""
+    with library.session() as s:
+        channel_id = _channel(s, code).id
+        return small_live_images(s, channel_id, SMALL_IMAGE_PX)
 
 
 def channels_outside(library: Library, sku: str) -> dict[str, str]:
@@ -1300,6 +1310,10 @@ def publishing_status(library: Library) -> dict[str, Any]:
                 row.update(asdict(channel_counts(library, summary.code)))
             except PimdeskError as exc:
                 row["problem"] = exc.message
+            small = small_images(library, summary.code)
+            if small:  # live with images that show tiny (a RAW's preview, a damaged file)
+                row["small_images"] = [asdict(image) for image in small]
+                row["small_images_below"] = SMALL_IMAGE_PX
             runs = publish_history(library, summary.code, limit=1)
             if runs:
                 row["last_run"] = {
