@@ -244,6 +244,11 @@ class IncrementalFeed(ABC):
     # rows read, for the publish summary ("Status draft, Published FALSE")
     withdraws_in_feed: ClassVar[bool] = False
     withdrawal_rows: ClassVar[str] = ""
+    # True when a group's claim is the identity the channel knows it by and the remote id
+    # ``render_group`` reports for its listings (Shopify's handle): once published it
+    # sticks to the group whatever the group asks for later (a renamed product keeps its
+    # handle), and a group never published steers clear of names published groups hold
+    claims_stick: ClassVar[bool] = False
 
     def begin_incremental(self) -> None:
         """Called once, before validation, when publishing takes the pieces path (an

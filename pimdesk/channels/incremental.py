@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -21,7 +21,13 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pimdesk.catalog.models import Attribute, Family, PublishRun
+from pimdesk.catalog.models import (
+    Attribute,
+    Family,
+    PublishedListing,
+    PublishRun,
+    WithdrawnListing,
+)
 from pimdesk.channels.api import (
     CancelToken,
     Exporter,
@@ -379,26 +385,29 @@ def write(
         plans: dict[str, GroupPlan] = {}
         listings: dict[str, list[Listing]] = {}
         gone_groups = []
-        structure = []
         for key in sorted(affected):
             members = by_group.get(key)
             if not members:
                 gone_groups.append(key)
                 continue
             group_listings = [e.listing for e in members]
-            plan = exporter.plan_group(group_listings)
-            plans[key], listings[key] = plan, group_listings
-            structure.append(
-                (
-                    key,
-                    plan.order,
-                    plan.claim,
-                    [e.product_id for e in members],
-                    [(i.version_id, i.filename, str(i.file)) for i in plan.images],
-                    plan.shape,
-                    key in drafted,
-                )
+            plans[key], listings[key] = exporter.plan_group(group_listings), group_listings
+        if getattr(exporter, "claims_stick", False):
+            members_of = {key: [e.product_id for e in by_group[key]] for key in plans}
+            with library.session() as session:
+                plans.update(stick_claims(session, setup.id, plans, members_of, full=prep.full))
+        structure = [
+            (
+                key,
+                plan.order,
+                plan.claim,
+                [e.product_id for e in by_group[key]],
+                [(i.version_id, i.filename, str(i.file)) for i in plan.images],
+                plan.shape,
+                key in drafted,
             )
+            for key, plan in plans.items()
+        ]
         store.remove_groups(gone_groups)
         store.put_groups(structure)
         if prep.full:
@@ -492,6 +501,71 @@ def write(
         warnings=exporter.feed_warnings(int(meta.get("size", 0))),
         drafted=drafted_ids,
     )
+
+
+def stick_claims(
+    session: Session,
+    channel_id: int,
+    plans: Mapping[str, GroupPlan],
+    members: Mapping[str, Sequence[int]],
+    *,
+    full: bool,
+) -> dict[str, GroupPlan]:
+    """Plans whose claim changes because claims stick (``IncrementalFeed.claims_stick``).
+
+    A group one of whose products was published (or is kept as a withdrawal row) asks for
+    the remote id it was published under, whatever its title says now: Shopify knows a
+    product by its handle, and a new handle would make its importer create a second product.
+    A group never published asks for its own claim, or ``-2``, ``-3``, ... if a published
+    product holds that name (so a new product never takes over an existing one's handle).
+    """
+    claimed = {key: plan for key, plan in plans.items() if plan.claim}
+    ids = sorted({pid for key in claimed for pid in members[key]})
+    remote: dict[int, str] = {}
+    for table in (PublishedListing, WithdrawnListing):
+        query = select(table.product_id, table.remote_id).where(
+            table.channel_id == channel_id, table.remote_id.is_not(None)
+        )
+        if full:  # one read of the channel beats 100 chunks
+            remote.update((pid, r) for pid, r in session.execute(query) if r)
+            continue
+        for start in range(0, len(ids), 900):
+            chunk = query.where(table.product_id.in_(ids[start : start + 900]))
+            remote.update((pid, r) for pid, r in session.execute(chunk) if r)
+    out: dict[str, GroupPlan] = {}
+    fresh: dict[str, str] = {}
+    for key, plan in claimed.items():
+        held = [remote[pid] for pid in sorted(members[key]) if pid in remote]
+        if held:
+            if held[0] != plan.claim:
+                out[key] = replace(plan, claim=held[0])
+        else:
+            fresh[key] = plan.claim
+    taken = set(remote.values()) if full else set()
+    counter = 1
+    while fresh:
+        names = set(fresh.values())
+        if not full:
+            taken = set()
+            for table in (PublishedListing, WithdrawnListing):
+                for start in range(0, len(names), 900):
+                    chunk = sorted(names)[start : start + 900]
+                    taken |= set(
+                        session.scalars(
+                            select(table.remote_id).where(
+                                table.channel_id == channel_id, table.remote_id.in_(chunk)
+                            )
+                        )
+                    )
+        counter += 1
+        for key, name in list(fresh.items()):
+            if name in taken:
+                fresh[key] = f"{plans[key].claim}-{counter}"
+            else:
+                del fresh[key]
+                if name != plans[key].claim:
+                    out[key] = replace(plans[key], claim=name)
+    return out
 
 
 def _chunks(head: bytes, store: PieceStore, tail: bytes) -> Any:

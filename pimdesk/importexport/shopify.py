@@ -4,6 +4,9 @@ Rows sharing a handle are one product: a lone "Default Title" variant makes a si
 product; otherwise the handle becomes a product model whose variants differ by the option
 columns (simple-select axes, created with their options and a family + family variant for
 the handle's option set). Extra image rows add image URLs (kept as data, never fetched).
+The handle itself is kept in the ``handle`` attribute (on the simple product, or on the
+model its variants inherit it from): the Shopify exporter publishes under it, so a round
+trip updates the same Shopify products instead of creating new ones.
 An empty variant SKU gets one derived from the handle and option values, with a warning.
 Prices follow the reference sheet: with a compare-at price, that is ``price`` and the
 variant price is ``sale_price``; otherwise the variant price is ``price``.
@@ -69,6 +72,7 @@ for n in (1, 2, 3):
     NEW[f"Option{n} value"] = f"option{n}_value"
 
 IMAGE_URLS = "image_urls"
+HANDLE = "handle"
 VARIANT_IMAGE = "variant_image_url"
 VARIANT_LEVEL = ["price", "sale_price", "weight", "gtin", "stock", VARIANT_IMAGE]
 _VARIANT_FIELDS = ("sku", "price", "compare", "barcode", "grams", "qty")
@@ -185,6 +189,9 @@ class ShopifyParser:
         needs = SchemaNeeds()
         image_needs(needs, context)
         locale = context.default_locale
+        needs.attributes.setdefault(
+            HANDLE, ("text", {locale: "Shopify handle"}, False, False, {"max_length": 255})
+        )
         for group in self.handles:
             if group.simple:
                 continue
@@ -200,7 +207,7 @@ class ShopifyParser:
                     if value and not _known_option(context, axis, value):
                         needs.option(axis, slug(value), value, locale)
             family = "shopify_" + "_".join(axes)
-            needs.families.setdefault(family, ([*axes, IMAGE_URLS, VARIANT_IMAGE], None))
+            needs.families.setdefault(family, ([*axes, HANDLE, IMAGE_URLS, VARIANT_IMAGE], None))
             needs.family_variants.setdefault(
                 f"{family}_by_{'_'.join(axes)}" if len(family) < 60 else family + "_v",
                 (family, axes, VARIANT_LEVEL),
@@ -282,6 +289,7 @@ class ShopifyParser:
         row.family = "default"
         row.cells = [
             *self._product_cells(context, group.first.data),
+            *cells_for(context, HANDLE, group.handle, self.column["handle"]),
             *self._variant_cells(context, data),
             *self._images(context, group),
         ]
@@ -298,6 +306,7 @@ class ShopifyParser:
         model.family_variant = variant_code
         model.cells = [
             *self._product_cells(context, group.first.data),
+            *cells_for(context, HANDLE, group.handle, self.column["handle"]),
             *self._images(context, group),
         ]
         model.source_rows = [(group.first.number, group.first.cells)]

@@ -28,7 +28,8 @@ def test_channels_show_says_the_handle_comes_from_the_title(tmp_path: Path) -> N
         detail = publishing.show_channel(lib, "shop")
     assert "handle" not in detail.unfilled_fields
     handle = next(row for row in detail.fields if row.field == "handle")
-    assert handle.source is None and handle.fallback and "title" in handle.fallback
+    # the handle a Shopify import keeps (attribute ``handle``), else made from the title
+    assert handle.source == "handle" and handle.fallback and "title" in handle.fallback
     assert "cost" in detail.unfilled_fields  # nothing fills it and Shopify makes none up
 
     shown = CliRunner().invoke(cli, ["--library", str(root), "channels", "show", "shop"])

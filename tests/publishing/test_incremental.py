@@ -114,15 +114,24 @@ def test_colliding_handles_stay_unique_when_only_one_group_changes(any_shop: Sho
     assert handles(shop) == {"CUP-1": "mug", "MUG-5": "mug-2", "MUG-9": "mug-3"}
     same_as_full_rebuild(shop)
 
-    # the first group lets "mug" go: the unchanged later groups move up, as a full rebuild
-    # would name them
+    # the first group is renamed: published handles stick (Shopify matches rows by handle),
+    # so nothing moves, incrementally or on a full rebuild
     products.set_values(shop.library, "CUP-1", {"name-en_US": "Cup"})
     report = shop.publish("shop")
     assert report.published == ["CUP-1"]
-    assert handles(shop) == {"CUP-1": "cup", "MUG-5": "mug-2", "MUG-9": "mug"}
+    assert handles(shop) == {"CUP-1": "mug", "MUG-5": "mug-2", "MUG-9": "mug-3"}
     with shop.library.session() as s:
         remote = dict(s.execute(select(PublishedListing.sku, PublishedListing.remote_id)).all())
-    assert remote == {"CUP-1": "cup", "MUG-5": "mug-2", "MUG-9": "mug"}
+    assert remote == {"CUP-1": "mug", "MUG-5": "mug-2", "MUG-9": "mug-3"}
+    same_as_full_rebuild(shop)
+
+    # a group never published lets a name go: the later never-published ones move up, as a
+    # full rebuild would name them
+    shop.product("NEW-1", name="Jug")
+    shop.product("NEW-2", name="Jug")
+    products.set_enabled(shop.library, "NEW-1", False)  # never published: never in the file
+    shop.publish("shop")
+    assert handles(shop)["NEW-2"] == "jug"
     same_as_full_rebuild(shop)
 
 

@@ -26,7 +26,13 @@ from pimdesk.channels.api import (
     Progress,
     PublishResult,
 )
-from pimdesk.channels.exporters._common import ProductGroup, field, group_key, sources
+from pimdesk.channels.exporters._common import (
+    ProductGroup,
+    external_urls,
+    field,
+    group_key,
+    sources,
+)
 from pimdesk.channels.output import (
     OutputError,
     OutputFolder,
@@ -128,6 +134,26 @@ class FileExporter(Exporter):
             images=tuple(PieceImage(i.version_id, i.filename, i.file) for i in group.images()),
             shape=shape,
         )
+
+    def external_images(self, group: ProductGroup) -> tuple[list[str], list[str]]:
+        """The image URLs a group was imported with, for a group with no photo of its own
+        in pimdesk (with one, both lists are empty: its own photos only, never a mix): the
+        product's gallery and each variant's image ("" for none).
+
+        Fields ``image_urls`` (a Shopify/WooCommerce import's URLs, one per line) and
+        ``variant_image_url``. A variant inherits its model's ``image_urls``; when the
+        variants' differ, each holds its own (a WooCommerce import's variation image): the
+        gallery is then all of them in variant order and each variant shows its first."""
+        if group.images():
+            return [], [""] * len(group.variants)
+        per = [external_urls(self._get(v, "image_urls")) for v in group.variants]
+        own = [
+            next(iter(external_urls(self._get(v, "variant_image_url"))), "") for v in group.variants
+        ]
+        if all(urls == per[0] for urls in per):
+            return per[0], own
+        gallery = list(dict.fromkeys(url for urls in per for url in urls))
+        return gallery, [o or (urls[0] if urls else "") for o, urls in zip(own, per, strict=True)]
 
     def base_url_for(self, root: Path) -> str:
         """Image URL prefix for the pieces path (``IncrementalFeed``)."""

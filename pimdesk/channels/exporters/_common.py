@@ -191,6 +191,13 @@ def slugify(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
 
 
+def external_urls(value: object) -> list[str]:
+    """The http(s) URLs in a text of image URLs (one per line or space-separated, as an
+    import stores them in ``image_urls``), in order, each once."""
+    words = [text(v) for v in value] if isinstance(value, list | tuple) else text(value).split()
+    return list(dict.fromkeys(w for w in words if w.lower().startswith(("http://", "https://"))))
+
+
 def axis_label(code: str) -> str:
     """``color`` -> ``Color``, ``shoe_size`` -> ``Shoe size``."""
     words = code.replace("_", " ").replace("-", " ").strip()

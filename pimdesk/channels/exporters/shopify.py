@@ -14,7 +14,17 @@ free-text value that starts with ``= + - @`` TAB CR or LF (and is not a number) 
 listing with an :class:`~pimdesk.channels.api.Issue` saying which field (§8).
 
 Images are copied beside the CSV and referenced as ``base_url`` + file name; the user syncs
-the folder to a public host so Shopify can download them.
+the folder to a public host so Shopify can download them. A product with no photo of its
+own in pimdesk gets the image URLs it was imported with instead (field ``image_urls``,
+default the ``image_urls`` attribute a Shopify/WooCommerce import fills, and
+``variant_image_url`` per variant): external http(s) URLs are what Shopify's importer
+downloads. As soon as the product has a photo in pimdesk, only its own photos are published
+(never a mix, so a gallery never shows an old supplier picture beside the new photos).
+
+**Handles**: the mapped ``handle`` field (default: the ``handle`` attribute a Shopify import
+fills with the file's handle), else one made from the title. Once a product is published,
+its handle sticks (``IncrementalFeed.claims_stick``): Shopify matches rows to products by
+handle, so a renamed product keeps it instead of becoming a second product.
 
 **Withdrawn products**: Shopify's importer never deletes, hides or archives a product that
 is missing from the file, so leaving a withdrawn product out would leave it on sale. A
@@ -158,7 +168,13 @@ _DISPLAY_UNITS = {"gram": "g", "g": "g", "kilogram": "kg", "kg": "kg", "pound": 
                   "lb": "lb", "ounce": "oz", "oz": "oz"}  # fmt: skip
 
 FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("handle", "URL handle", None, help="Empty: made from the title, model code or SKU."),
+    FieldSpec(
+        "handle",
+        "URL handle",
+        "handle",
+        help="Empty: made from the title, model code or SKU. Once published, a product keeps "
+        "its handle.",
+    ),
     FieldSpec("vendor", "Vendor", "brand"),
     FieldSpec("type", "Type", "product_type", help="Empty: the product's family."),
     FieldSpec("tags", "Tags", "@tags"),
@@ -177,6 +193,11 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("age_group", "Google age group", "age_group"),
     FieldSpec("mpn", "MPN", "mpn"),
     FieldSpec("condition", "Google condition", "condition"),
+    FieldSpec("image_urls", "Image URLs (when the product has no photos)", "image_urls",
+              help="Empty: none. http(s) URLs, one per line (a Shopify or WooCommerce "
+              "import fills them); used only while the product has no photo in pimdesk."),
+    FieldSpec("variant_image_url", "Variant image URL (when the product has no photos)",
+              "variant_image_url", help="Empty: none."),
 )  # fmt: skip
 
 
@@ -215,6 +236,8 @@ class ShopifyCsvExporter(FileExporter, IncrementalFeed):
     # withdrawn product is written as its rows with Status draft (see the module docstring)
     withdraws_in_feed = True
     withdrawal_rows = "Status draft, Published FALSE"
+    # Shopify matches rows to products by handle: a published handle never changes
+    claims_stick = True
 
     # -- settings --------------------------------------------------------------------
 
@@ -423,9 +446,11 @@ class ShopifyCsvExporter(FileExporter, IncrementalFeed):
         images = group.images()
         row_dicts: list[dict[str, str]] = []
         shape = (group.is_simple, tuple(group.axis_codes))
+        # no photo of its own: the image URLs it came with (an import) are what Shopify gets
+        external, variant_external = self.external_images(group)
         for number, listing in enumerate(group.variants):
             own = main_image(listing)
-            url = urls.get(own.version_id, "") if own is not None else ""
+            url = urls.get(own.version_id, "") if own is not None else variant_external[number]
             values = dict(
                 self.memo.get(
                     "variant",
@@ -444,14 +469,16 @@ class ShopifyCsvExporter(FileExporter, IncrementalFeed):
                     )
                 )
             row_dicts.append(values)
-        for position, image in enumerate(images, start=1):
+        gallery = [(urls.get(i.version_id, ""), i.alt_text) for i in images]
+        gallery += [(address, "") for address in external]
+        for position, (address, alt_text) in enumerate(gallery, start=1):
             if position > len(row_dicts):
                 row_dicts.append({})
             row_dicts[position - 1].update(
                 {
-                    "image_src": urls.get(image.version_id, ""),
+                    "image_src": address,
                     "image_position": str(position),
-                    "image_alt": truncate(image.alt_text, ALT_TEXT_LIMIT),
+                    "image_alt": truncate(alt_text, ALT_TEXT_LIMIT),
                 }
             )
         rows: list[list[str]] = []

@@ -8,10 +8,12 @@ per variant with ``Parent`` = the parent's SKU, its own SKU, prices, stock, weig
 image. Booleans ``1``/``0``; ``Published`` 1 (enabled) or -1 (draft: WooCommerce's importer
 keeps every product missing from the file, so a withdrawn product that was on the channel
 is written as its rows with -1, same SKU, on every publish until it is live again; see
-``IncrementalFeed.withdraws_in_feed``); multi-value cells
-joined with ``", "`` and a literal comma written ``\\,``; description newlines written as
-the two characters ``\\n``; ``Images`` are comma-joined URLs (commas inside a URL are
-percent-encoded), the first being the featured image. The file starts with a UTF-8 BOM,
+``IncrementalFeed.withdraws_in_feed``); multi-value cells joined with ``", "`` and a
+literal comma written ``\\,``; description newlines written as the two characters ``\\n``;
+``Images`` are comma-joined URLs (commas inside a URL are percent-encoded), the first
+being the featured image. A product with no photo of its own in pimdesk gets the image URLs
+it was imported with (fields ``image_urls`` / ``variant_image_url``), never mixed with its
+own photos. The file starts with a UTF-8 BOM,
 as WooCommerce's own exporter writes (setting ``bom``), and is RFC 4180 with CRLF.
 
 **Formula injection policy**: WooCommerce's own exporter prefixes ``'`` to text cells that
@@ -107,7 +109,12 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("weight", "Weight", "weight"),
     FieldSpec("categories", "Categories", "@categories"),
     FieldSpec("tags", "Tags", "@tags"),
-)
+    FieldSpec("image_urls", "Image URLs (when the product has no photos)", "image_urls",
+              help="Empty: none. http(s) URLs, one per line (a WooCommerce or Shopify "
+              "import fills them); used only while the product has no photo in pimdesk."),
+    FieldSpec("variant_image_url", "Variant image URL (when the product has no photos)",
+              "variant_image_url", help="Empty: none."),
+)  # fmt: skip
 
 
 class WooCommerceCsvExporter(FileExporter, IncrementalFeed):
@@ -264,8 +271,12 @@ class WooCommerceCsvExporter(FileExporter, IncrementalFeed):
             rows.append(row)
 
         first = group.first
+        own_images = group.images()
+        # no photo of its own: the image URLs it came with (an import), commas encoded
+        gallery, variant_external = self.external_images(group)
+        external = [url.replace(",", "%2C") for url in gallery]
         if group.is_simple:
-            images = [urls[i.version_id] for i in group.images() if i.version_id in urls]
+            images = [urls[i.version_id] for i in own_images if i.version_id in urls] + external
             emit(
                 {
                     "Type": "simple",
@@ -285,7 +296,9 @@ class WooCommerceCsvExporter(FileExporter, IncrementalFeed):
             **self._common(first),
             **self._product_level(first),
             "In stock?": "1" if any(self._stock(v)[0] == "1" for v in group.variants) else "0",
-            "Images": ", ".join(urls[i.version_id] for i in group.images() if i.version_id in urls),
+            "Images": ", ".join(
+                [urls[i.version_id] for i in own_images if i.version_id in urls] + external
+            ),
         }
         for n, code in enumerate(group.axis_codes, start=1):
             seen: list[str] = []
@@ -299,14 +312,16 @@ class WooCommerceCsvExporter(FileExporter, IncrementalFeed):
             parent[f"Attribute {n} global"] = "1"
             parent[f"Attribute {n} default"] = first.axes.get(code, "")
         emit(parent)
-        for listing in group.variants:
+        for number, listing in enumerate(group.variants):
             own = main_image(listing)
+            image = urls.get(own.version_id, "") if own is not None else ""
+            image = image or variant_external[number].replace(",", "%2C")
             variation: dict[str, str] = {
                 "Type": "variation",
                 "Name": variant_title(listing),
                 **self._common(listing),
                 **self._sellable(listing),
-                "Images": urls.get(own.version_id, "") if own is not None else "",
+                "Images": image,
                 "Parent": parent_sku,
             }
             for n, code in enumerate(group.axis_codes, start=1):
