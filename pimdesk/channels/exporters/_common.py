@@ -191,6 +191,17 @@ def slugify(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
 
 
+# the image URLs an import brought, published while a product has no photo in pimdesk
+# (FileExporter.external_images)
+IMAGE_URL_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("image_urls", "Image URLs (when the product has no photos)", "image_urls",
+              help="Empty: none. http(s) URLs, one per line (a Shopify or WooCommerce "
+              "import fills them); used only while the product has no photo in pimdesk."),
+    FieldSpec("variant_image_url", "Variant image URL (when the product has no photos)",
+              "variant_image_url", help="Empty: none."),
+)  # fmt: skip
+
+
 def external_urls(value: object) -> list[str]:
     """The http(s) URLs in a text of image URLs (one per line or space-separated, as an
     import stores them in ``image_urls``), in order, each once."""

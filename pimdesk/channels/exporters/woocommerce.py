@@ -43,6 +43,7 @@ from pimdesk.channels.api import (
 from pimdesk.channels.exporters._base import FileExporter
 from pimdesk.channels.exporters._common import (
     BASE_URL_SETTING,
+    IMAGE_URL_FIELDS,
     OUTPUT_SETTING,
     ProductGroup,
     axis_label,
@@ -109,11 +110,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("weight", "Weight", "weight"),
     FieldSpec("categories", "Categories", "@categories"),
     FieldSpec("tags", "Tags", "@tags"),
-    FieldSpec("image_urls", "Image URLs (when the product has no photos)", "image_urls",
-              help="Empty: none. http(s) URLs, one per line (a WooCommerce or Shopify "
-              "import fills them); used only while the product has no photo in pimdesk."),
-    FieldSpec("variant_image_url", "Variant image URL (when the product has no photos)",
-              "variant_image_url", help="Empty: none."),
+    *IMAGE_URL_FIELDS,
 )  # fmt: skip
 
 
