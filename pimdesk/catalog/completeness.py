@@ -2,7 +2,8 @@
 
 Required = the family's required attributes for the channel plus its required image roles.
 Filled = required attributes with a value in that channel and locale (localizable attributes
-are read in the locale, scopable ones in the channel; variants see their parents' values),
+are read in the locale, scopable ones in the channel, or in the shared value when the channel
+has none of its own, as its listing reads them; variants see their parents' values),
 plus required roles with an image linked (to the product or a parent model) that has an
 approved version. Ratio = floor(100 * filled / required); 100 when nothing is required.
 
@@ -20,8 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pimdesk.catalog.context import AttributeInfo, CatalogContext, ChannelInfo, FamilyInfo
-from pimdesk.catalog.models import AssetLink, AssetVersion, Product, ProductModel
-from pimdesk.catalog.values import get_value, merged
+from pimdesk.catalog.models import (
+    ALL_CHANNELS,
+    ALL_LOCALES,
+    AssetLink,
+    AssetVersion,
+    Product,
+    ProductModel,
+)
+from pimdesk.catalog.values import merged
 
 
 @dataclass(frozen=True)
@@ -55,12 +63,19 @@ def is_filled(
     attribute: AttributeInfo, values: Mapping[str, Any], channel: ChannelInfo, locale: str
 ) -> bool:
     """Whether the attribute has a usable value for this channel and locale."""
-    data = get_value(
-        values,
-        attribute.code,
-        locale if attribute.localizable else None,
-        channel.code if attribute.scopable else None,
-    )
+    by_channel = values.get(attribute.code)
+    if not by_channel:
+        return False
+    lkey = locale if attribute.localizable else ALL_LOCALES
+    data = None
+    if attribute.scopable:  # the channel's own value, else the shared one (as listings read)
+        by_locale = by_channel.get(channel.code)
+        if by_locale:
+            data = by_locale.get(lkey)
+    if data is None:
+        by_locale = by_channel.get(ALL_CHANNELS)
+        if by_locale:
+            data = by_locale.get(lkey)
     if data is None:
         return False
     kind = attribute.type

@@ -4,12 +4,17 @@ A document maps ``attribute -> channel key -> locale key -> data`` where the key
 channel/locale code or ``ALL_CHANNELS`` / ``ALL_LOCALES`` for attributes that are not
 scopable / localizable. A variant product owns only its level's values; what it shows is
 its document laid over its parents' (nearest wins), which :func:`merged` computes.
+
+A scopable attribute (a description) may hold, besides a value per channel, one value under
+``ALL_CHANNELS``: the shared value, what every channel without a value of its own sees
+(:func:`resolve`, and completeness). An import cell or a ``products set`` without a channel
+writes it, so a channel added later publishes it; a channel's own value wins for that channel.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pimdesk.catalog.models import ALL_CHANNELS, ALL_LOCALES
@@ -105,3 +110,40 @@ def resolve(
             if lkey in by_locale:
                 return by_locale[lkey]
     return None
+
+
+def share_copies(
+    values: Values,
+    scopable: Container[str],
+    kept_per_channel: Container[tuple[str, str]] = (),
+) -> bool:
+    """Store once, as the shared value, each scopable value that every channel holding it
+    holds with the same data, where there is no shared value yet; return whether ``values``
+    changed.
+
+    Libraries made before the shared value existed hold an imported description once per
+    channel that existed at the import (and none for a channel added after it): migration
+    0010 turns those copies into the shared value so every channel, old or new, sees it.
+    Values that differ between channels stay per channel. ``kept_per_channel`` names the
+    (attribute, locale key) a variant must keep per channel because a parent holds that slot
+    per channel (a shared value of the variant would not win over it).
+    """
+    changed = False
+    for attribute, by_channel in values.items():
+        if attribute not in scopable:
+            continue
+        shared = set(by_channel.get(ALL_CHANNELS, ()))
+        own = [(ckey, by_locale) for ckey, by_locale in by_channel.items() if ckey != ALL_CHANNELS]
+        for lkey in sorted({lkey for _, by_locale in own for lkey in by_locale} - shared):
+            if (attribute, lkey) in kept_per_channel:
+                continue
+            held = [by_locale[lkey] for _, by_locale in own if lkey in by_locale]
+            if any(data != held[0] for data in held[1:]):
+                continue
+            for ckey, by_locale in own:
+                by_locale.pop(lkey, None)
+                if not by_locale:
+                    by_channel.pop(ckey, None)
+            by_channel.setdefault(ALL_CHANNELS, {})[lkey] = held[0]
+            changed = True
+    return changed

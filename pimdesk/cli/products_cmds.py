@@ -295,6 +295,15 @@ def detail_dict(detail: Any, outside: Mapping[str, str] | None = None) -> dict[s
     }
 
 
+def channel_note(channel: str | None, used_by: tuple[str, ...]) -> str:
+    """Where a scopable value goes: ``shop only``, or the shared value's channels."""
+    if channel is not None:
+        return f"{channel} only"
+    if not used_by:
+        return "shared; every channel has its own"
+    return "shared: " + ", ".join(used_by)
+
+
 @products_group.command("show")
 @click.argument("sku")
 @click.option("--locale", help="Locale of the displayed name.")
@@ -325,7 +334,10 @@ def show_command(app: AppContext, sku: str, locale: str | None, as_json: bool) -
         click.echo(f"categories {', '.join(detail.categories)}")
     for value in detail.values:
         scope = "-".join(x for x in (value.locale, value.channel) if x)
-        origin = f"  (from {value.source})" if value.inherited else ""
+        notes = [channel_note(value.channel, value.used_by)] if value.used_by is not None else []
+        if value.inherited:
+            notes.append(f"from {value.source}")
+        origin = f"  ({'; '.join(notes)})" if notes else ""
         text = format_value(value.data)
         click.echo(f"  {value.attribute}{'-' + scope if scope else ''}: {text}{origin}")
     for c in detail.completeness:

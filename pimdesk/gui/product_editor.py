@@ -282,6 +282,8 @@ class ProductEditorScreen(Screen):
         )
         channels = list(data.context.channels)
         with_values = {v.channel for v in data.detail.values if v.channel}
+        if any(v.channel is None and v.used_by for v in data.detail.values):
+            with_values.update(channels)  # a shared value: every channel shows something
         # a channel this product has values for, rather than an empty one
         preferred = self.ctx.channel or next((c for c in channels if c in with_values), None)
         self._fill_switch(self.channel_box, channels, preferred)
@@ -369,15 +371,24 @@ class ProductEditorScreen(Screen):
         for code, row in self.rows.items():
             slot = self.slot(code)
             view = views.get(slot)
-            value = self.edits.get(slot, view.data if view else None)
+            shared = None
+            if view is None and slot[2] is not None:
+                # no value of the channel's own: it publishes the shared one; typing here
+                # gives the channel its own value
+                shared = views.get((slot[0], slot[1], None))
+            shown = view or shared
+            value = self.edits.get(slot, shown.data if shown else None)
             if row.editor.attribute.type == "identifier":
                 value = self.data.detail.sku
             row.editor.set_value(value)
             inherited = view is not None and view.inherited and slot not in self.edits
             row.editor.set_read_only(inherited or row.editor.attribute.type == "identifier")
-            row.note.setVisible(inherited)
+            row.note.setVisible(inherited or (shared is not None and slot not in self.edits))
             if inherited and view is not None:
                 row.note.setText(f"inherited from {view.source}")
+            elif shared is not None:
+                origin = f", inherited from {shared.source}" if shared.inherited else ""
+                row.note.setText(f"shared by every channel without its own{origin}")
             row.show_message(self._problem(code, value) if slot in self.edits else "")
 
     def _edited(self, code: str) -> None:

@@ -1,8 +1,9 @@
 """Akeneo's column grammar: ``<attr>[-<locale>][-<channel>][-<currency>|-unit]``.
 
-Examples: ``name-en_US``, ``description-en_US-ecommerce``, ``seo_title-en_US-print``,
-``price-USD``, ``weight`` + ``weight-unit``. The same grammar names fields in
-``pimdesk products set SKU name-en_US=...`` and in error messages.
+Examples: ``name-en_US``, ``description-en_US`` (shared by every channel),
+``description-en_US-ecommerce`` (that channel's own, which wins there),
+``seo_title-en_US-print``, ``price-USD``, ``weight`` + ``weight-unit``. The same grammar
+names fields in ``pimdesk products set SKU name-en_US=...`` and in error messages.
 """
 
 from __future__ import annotations
@@ -126,12 +127,8 @@ def parse_column(column: str, context: CatalogContext) -> ColumnKey:
         )
     if not attribute.localizable and locale is not None:
         raise ValidationError(f"{code} is not localizable: drop the locale", where=where)
-    if attribute.scopable and channel is None:
-        example = next(iter(context.channels), "ecommerce")
-        raise ValidationError(
-            f"{code} is scopable: name the channel, e.g. {column_name(code, locale, example)}",
-            where=where,
-        )
+    # a scopable attribute without a channel is its shared value (every channel without its
+    # own value sees it): ``description-en_US`` is "the description"
     if not attribute.scopable and channel is not None:
         raise ValidationError(f"{code} is not scopable: drop the channel", where=where)
     return ColumnKey(code, locale, channel, part)

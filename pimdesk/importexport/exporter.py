@@ -85,7 +85,8 @@ def value_columns(context: CatalogContext) -> list[_ValueColumn]:
         if attribute.type == "identifier":
             continue
         locales = list(context.locales) if attribute.localizable else [None]
-        scopes: list[str | None] = list(channels) if attribute.scopable else [None]
+        # a scopable attribute: its shared value, then each channel's own
+        scopes: list[str | None] = [None, *channels] if attribute.scopable else [None]
         for locale in locales:
             for channel in scopes:
                 if attribute.type == "price":

@@ -1,5 +1,5 @@
 """Helpers shared by the Shopify and WooCommerce parsers: codes from labels, cells for an
-attribute in the catalog's default locale and every channel."""
+attribute in the catalog's default locale (shared by every channel)."""
 
 from __future__ import annotations
 
@@ -26,17 +26,16 @@ def attribute_code(label: str) -> str:
 def cells_for(
     context: CatalogContext, attribute: str, raw: object, column: str, part: str = VALUE_PART
 ) -> list[Cell]:
-    """Cells setting ``attribute`` in the default locale and, if scopable, every channel."""
+    """The cell setting ``attribute`` in the default locale; a scopable one's shared value.
+
+    A Shopify or WooCommerce file has no channels: its description is the description,
+    stored once for every channel (:mod:`pimdesk.catalog.values`), so a channel added after
+    the import publishes it too (copies per channel existing at import time did not)."""
     info = context.attributes.get(attribute)
     if info is None:
         return []
-    locales = [context.default_locale] if info.localizable else [None]
-    channels: list[str | None] = list(context.channels) if info.scopable else [None]
-    return [
-        Cell(ColumnKey(attribute, locale, channel, part), raw, column)
-        for locale in locales
-        for channel in channels
-    ]
+    locale = context.default_locale if info.localizable else None
+    return [Cell(ColumnKey(attribute, locale, None, part), raw, column)]
 
 
 def axis_attribute(context: CatalogContext, label: str) -> str:

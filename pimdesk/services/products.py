@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -80,6 +80,10 @@ class ValueView:
     data: Any
     inherited: bool  # True when the value comes from a parent model
     source: str  # SKU or model code that holds it
+    # a scopable attribute's value: the channels that publish it (a channel's own value: that
+    # channel; the shared value, ``channel`` None: every channel without its own); None for
+    # an attribute that is not scopable (every channel publishes it)
+    used_by: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -358,7 +362,10 @@ def _find_product(session: Session, sku: str) -> Product:
 
 
 def _value_views(
-    chain: Sequence[ProductModel], own: Mapping[str, Any], own_code: str
+    context: CatalogContext,
+    chain: Sequence[ProductModel],
+    own: Mapping[str, Any],
+    own_code: str,
 ) -> tuple[ValueView, ...]:
     views: dict[tuple[str, str | None, str | None], ValueView] = {}
     for model in chain:
@@ -366,6 +373,17 @@ def _value_views(
             views[(attribute, loc, ch)] = ValueView(attribute, loc, ch, data, True, model.code)
     for attribute, loc, ch, data in iter_values(own):
         views[(attribute, loc, ch)] = ValueView(attribute, loc, ch, data, False, own_code)
+    for key, view in views.items():
+        info = context.attributes.get(view.attribute)
+        if info is None or not info.scopable:
+            continue
+        if view.channel is not None:
+            used_by: tuple[str, ...] = (view.channel,)
+        else:  # the shared value: what every channel without its own publishes
+            used_by = tuple(
+                c for c in context.channels if (view.attribute, view.locale, c) not in views
+            )
+        views[key] = replace(view, used_by=used_by)
     return tuple(
         sorted(views.values(), key=lambda v: (v.attribute, v.locale or "", v.channel or ""))
     )
@@ -400,7 +418,7 @@ def get_product(library: Library, sku: str, locale: str | None = None) -> Produc
                 family_variant=variant,
                 parent_code=chain[-1].code if chain else None,
                 enabled=entity.enabled,
-                values=_value_views(chain, entity.values, entity.sku),
+                values=_value_views(context, chain, entity.values, entity.sku),
                 categories=tuple(sorted(c.code for c in entity.categories)),
                 tags=tuple(sorted(t.name for t in entity.tags)),
                 axes=axes,
@@ -469,7 +487,7 @@ def get_product(library: Library, sku: str, locale: str | None = None) -> Produc
             family_variant=fv.code,
             parent_code=chain[-1].code if chain else None,
             enabled=True,
-            values=_value_views(chain, model.values, model.code),
+            values=_value_views(context, chain, model.values, model.code),
             categories=tuple(sorted(c.code for c in model.categories)),
             tags=(),
             axes=fv.axes_level1 if chain else (),

@@ -102,3 +102,36 @@ def test_variant_shows_inherited_values_read_only(qtbot, ctx, library) -> None:
     assert name.note.isVisible() and "TEE" in name.note.text()
     assert name.editor.edit.isReadOnly()
     assert "TEE" in editor.variant_note.text()
+
+
+def test_a_channel_without_its_own_description_shows_the_shared_one(
+    qtbot, ctx, library, tmp_path
+) -> None:
+    """An imported description (shared by every channel) shows under each channel; typing on
+    one channel gives that channel its own, which the other channels do not see."""
+    from pimdesk.services import publishing
+
+    make_tee(library)
+    products.set_values(library, "TEE-1", {"description-en_US": "For every channel"})
+    publishing.add_channel(
+        library, "shop", exporter="folder", settings={"output": str(tmp_path / "out")}
+    )
+    editor = open_editor(qtbot, ctx, "TEE-1")
+    editor.channel_box.setCurrentIndex(editor.channel_box.findData("shop"))
+    row = editor.rows["description"]
+    assert row.editor.value() == "For every channel"
+    assert "shared by every channel" in row.note.text() and not row.note.isHidden()
+    row.editor.edit.setFocus()
+    row.editor.edit.selectAll()
+    qtbot.keyClicks(row.editor.edit, "Shop only")
+    assert editor.save_button.isEnabled()
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: (
+            products.get_product(library, "TEE-1").value("description", "en_US", "shop")
+            == "Shop only"
+        ),
+        timeout=5000,
+    )
+    stored = products.get_product(library, "TEE-1")
+    assert stored.value("description", "en_US", "ecommerce") == "For every channel"
