@@ -76,7 +76,7 @@ def new_config(root: Path, database_url: str | None) -> dict[str, Any]:
     if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or parsed.query:
         return {"database": {"url": database_url}}
     path = Path(database).expanduser().absolute()
-    inside = _relative_inside(path, root)
+    inside = relative_inside(path, root)
     if inside is not None:
         return {"database": {"catalog": inside}}
     return {"database": {"catalog": str(path)}}
@@ -123,7 +123,7 @@ def locate_catalog(root: Path, config: dict[str, Any]) -> CatalogLocation:
     if not recorded.is_absolute():  # hand-written: relative to the folder, not to the cwd
         path = (root / recorded).absolute()
         return CatalogLocation(url=_sqlite_url(path), path=path)
-    inside = _relative_inside(recorded, root)
+    inside = relative_inside(recorded, root)
     if inside is not None:
         path = (root / inside).absolute()
         return CatalogLocation(url=_sqlite_url(path), path=path, relative=inside)
@@ -178,8 +178,11 @@ def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def _relative_inside(path: Path, root: Path) -> str | None:
-    """``path`` relative to the folder ``root`` (as written or with links resolved), if inside."""
+def relative_inside(path: Path, root: Path) -> str | None:
+    """``path`` relative to the folder ``root`` (as written or with links resolved) when it
+    lies inside it, as a POSIX path; else None (relative, outside, or ``root`` itself)."""
+    if not path.is_absolute():
+        return None
     path = Path(os.path.normpath(path))
     for base in (root.absolute(), root.resolve()):
         for candidate in (path, path.resolve()):

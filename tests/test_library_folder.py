@@ -343,3 +343,34 @@ def test_an_output_folder_outside_the_library_stays_where_it_is(tmp_path: Path) 
     shutil.copytree(original, copy)
     assert _stored_output(copy) == str(web)
     assert _publish(copy) == [str(web / "products.csv")]
+
+
+def test_a_moved_library_publishes_to_an_outside_folder_from_its_own_renditions(
+    tmp_path: Path,
+) -> None:
+    """The listing cache (cache/listings/, moved along) names rendition files: a moved
+    library must not reuse it, or the next publish reads the old folder's renditions."""
+    from PIL import Image
+
+    from pimdesk.services import assets, ingest
+
+    web = tmp_path / "www"
+    web.mkdir()
+    root = tmp_path / "shop"
+    with Library.open(root) as library:
+        create_product(library, "KET-1", values={"name-en_US": "Kettle", "price-USD": "12"})
+        photo = tmp_path / "KET-1_main_1.jpg"
+        Image.new("RGB", (1200, 1200), "red").save(photo, "JPEG")
+        asset_id = ingest.ingest_paths(library, [photo]).files[0].asset_id
+        assert asset_id is not None
+        assets.set_approval(library, asset_id, "approved")
+        publishing.add_channel(library, "web", exporter="storefront", settings={"output": str(web)})
+        assert publishing.publish_channel(library, "web").errors == []
+    moved = tmp_path / "moved"
+    root.rename(moved)
+    shutil.rmtree(web / "images")
+    with Library.open(moved, create=False) as library:
+        create_product(library, "KET-2", values={"name-en_US": "Kettle 2", "price-USD": "9"})
+        report = publishing.publish_channel(library, "web")
+    assert report.errors == [] and report.published == ["KET-2"]
+    assert len(list((web / "images").iterdir())) == 1

@@ -128,6 +128,9 @@ def setup_from_channel(channel: Channel, registry: ExporterRegistry) -> ChannelS
     locale = (channel.locales or ["en_US"])[0]
     currency = (channel.currencies or ["USD"])[0]
     config = {
+        # Cached listings name rendition files under the library folder: a moved or copied
+        # library must not reuse them, whatever its output folder.
+        "library": str(root.absolute()),
         "exporter": channel.exporter,
         "settings": {k: v for k, v in sorted(settings.items()) if k != "auto_publish"},
         "map": effective,

@@ -15,7 +15,6 @@ from its old settings file, see ``library_config``), when the library is opened.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pimdesk.catalog.models import Channel
+from pimdesk.library_config import relative_inside
 
 OUTPUT_KEY = "output"
 
@@ -39,21 +39,6 @@ def resolve_output(settings: Mapping[str, Any], root: Path) -> dict[str, Any]:
     return result
 
 
-def relative_output(path: Path | str, root: Path) -> str | None:
-    """``path`` relative to the library folder ``root`` when it lies inside it, else None."""
-    path = Path(os.path.normpath(Path(path).expanduser()))
-    if not path.is_absolute():
-        return None
-    for base in (root.absolute(), root.resolve()):
-        try:
-            relative = path.relative_to(Path(os.path.normpath(base)))
-        except ValueError:
-            continue
-        if relative.parts:
-            return relative.as_posix()
-    return None
-
-
 def relocate_outputs(session: Session, root: Path, former_roots: Sequence[Path] = ()) -> list[str]:
     """Store absolute outputs inside ``root`` or a ``former_roots`` folder relative to it.
 
@@ -67,7 +52,7 @@ def relocate_outputs(session: Session, root: Path, former_roots: Sequence[Path] 
         if not isinstance(value, str) or not value.strip():
             continue
         for base in (root, *former_roots):
-            relative = relative_output(value, base)
+            relative = relative_inside(Path(value).expanduser(), base)
             if relative is not None:
                 settings[OUTPUT_KEY] = relative
                 channel.settings = settings
