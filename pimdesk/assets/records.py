@@ -205,10 +205,12 @@ class Writer:
         last_read = self._last_read_from(result.path) if same_source else None
         if same_source and (last_read is None or last_read.sha256 == result.sha256):
             version = same_source[-1]
-            _path_is_back(version.asset, result.path)
+            back = _path_is_back(version.asset, result.path)
             version.source_mtime = result.mtime
             self._resolve_problems(result.path)
-            return self._outcome(result.path, oc.IDENTICAL, version, reason="already ingested")
+            return self._outcome(
+                result.path, oc.IDENTICAL, version, reason=BACK if back else "already ingested"
+            )
         if not result.analysed and known:
             _copy_metadata(result, known[0])
         match = self.matcher(item.relative, self.products.skus)
@@ -220,11 +222,7 @@ class Writer:
             return self._new_version(last_read.asset, result, match, said)
         # Bytes whose file is gone moved here, but only when they are what their asset shows
         # now: a copy of an older take is a photo of its own, not the asset moving away.
-        moved = [
-            v
-            for v in known
-            if _is_current(v) and (v.source_missing or not os.path.exists(v.source_path))
-        ]
+        moved = [v for v in known if _is_current(v) and _gone_from_source(v)]
         if moved:
             return self._moved(result, moved[0], match, item.relative)
         return self._place(result, known, match, item.relative)
@@ -688,12 +686,32 @@ def _is_current(version: AssetVersion) -> bool:
     return version.number == max(v.number for v in version.asset.versions)
 
 
-def _path_is_back(asset: Asset, path: str) -> None:
+BACK = "back at its source path (it was missing)"
+
+
+def _path_is_back(asset: Asset, path: str) -> bool:
     """A file is there again at ``path``: no version of this asset read from it is missing
-    at source any more (older versions and a restored one name the same path)."""
+    at source any more (older versions and a restored one name the same path). True when
+    one was: the file came back."""
+    back = False
     for version in asset.versions:
         if version.source_path == path and version.source_missing:
             version.source_missing = False
+            back = True
+    return back
+
+
+def _gone_from_source(version: AssetVersion) -> bool:
+    """The file ``version`` was read from is not where it was: these bytes found elsewhere
+    were moved or renamed. A version flagged missing whose file is there again (same size)
+    is not gone: its folder came back and the file is on its way through the ingest too;
+    taking it for moved told the user "moved from" about files that had simply returned
+    (the same photo under two names, one of them met first)."""
+    try:
+        size = os.stat(version.source_path).st_size
+    except OSError:
+        return True
+    return bool(version.source_missing) and size != version.size
 
 
 def _copy_metadata(result: FileResult, known: AssetVersion) -> None:
