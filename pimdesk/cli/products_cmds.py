@@ -1,4 +1,5 @@
-"""Catalog-core commands: ``import``, ``export`` and ``products list|show|add|set|history|undo``.
+"""Catalog-core commands: ``import``, ``export`` and
+``products list|show|add|remove|set|history|undo``.
 
 Registered from :mod:`pimdesk.cli.catalog_cmds` (the catalog area's module); kept in a file
 of their own so the two catalog engineers' commands stay apart.
@@ -17,6 +18,7 @@ import click
 from pimdesk.cli.common import (
     AppContext,
     echo_table,
+    fail,
     handle_errors,
     interactive,
     json_option,
@@ -437,6 +439,41 @@ def add_command(
             click.echo(f"  {row.role} {row.position}: asset {row.id} {row.title}")
     else:
         click.echo("no file was waiting for it in the Unmatched inbox")
+
+
+@products_group.command("remove")
+@click.argument("sku")
+@click.option("--yes", is_flag=True, help="Remove without asking.")
+@json_option
+@pass_app
+@handle_errors
+def remove_command(app: AppContext, sku: str, yes: bool, as_json: bool) -> None:
+    """Remove product SKU. Its photos stay in the library: those no other product shows
+    wait in the Unmatched inbox again (the files are never touched); its history stays."""
+    from pimdesk.services import assets, products
+
+    detail = products.get_product(app.library, sku)
+    if detail.is_model:
+        fail(f"{detail.sku} is a product model; products remove removes products (variants)")
+    media = [
+        row for row in assets.product_media(app.library, detail.sku) if row.linked_to == detail.sku
+    ]
+    if not yes:
+        photos = f" and unlink its {count(len(media), 'photo')}" if media else ""
+        click.confirm(
+            f"remove {detail.sku} ({detail.name or 'no name'}){photos}?", abort=True, err=True
+        )
+    released = products.delete_product(app.library, detail.sku)
+    if as_json:
+        print_json({"sku": detail.sku, "removed": True, "inbox": released})
+        return
+    click.echo(f"removed {detail.sku}")
+    if released:
+        verb = "wait" if len(released) > 1 else "waits"
+        click.echo(
+            f"{count(len(released), 'photo')} it alone showed {verb} in the Unmatched inbox "
+            "again (the files are untouched)"
+        )
 
 
 @products_group.command("set")

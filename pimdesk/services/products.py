@@ -29,6 +29,8 @@ from pimdesk.catalog.completeness import (
 from pimdesk.catalog.context import CatalogContext, load_context
 from pimdesk.catalog.edits import Cell, resolve_cells
 from pimdesk.catalog.models import (
+    Asset,
+    AssetLink,
     Category,
     Family,
     FamilyVariant,
@@ -845,15 +847,41 @@ def create_product_model(
     return model_id
 
 
-def delete_product(library: Library, sku: str) -> None:
-    """Delete a product (its history stays, keyed by the SKU it had)."""
+def delete_product(library: Library, sku: str) -> list[int]:
+    """Delete a product (its history stays, keyed by the SKU it had).
+
+    Its photos stay in the library (the files are never touched): those no other product
+    or model shows go back to the Unmatched inbox, so they are not lost from sight, and a
+    product created again with that SKU links them again. Returns their asset ids."""
     with library.session() as session:
         product = _find_product(session, sku)
         product_id = product.id
+        linked = set(
+            session.scalars(select(AssetLink.asset_id).where(AssetLink.product_id == product_id))
+        )
+        shown_elsewhere = set(
+            session.scalars(
+                select(AssetLink.asset_id).where(
+                    AssetLink.asset_id.in_(linked),
+                    (AssetLink.product_id != product_id) | AssetLink.product_id.is_(None),
+                )
+            )
+        )
+        released = sorted(linked - shown_elsewhere)
+        for asset in session.scalars(select(Asset).where(Asset.id.in_(released))):
+            asset.inbox_reason = f"its product {product.sku} was removed"
         session.delete(product)
         session.flush()
         search.reindex_products(session, [product_id])
-    library.emit(Change(kind="values", product_ids=frozenset({product_id}), detail="deleted"))
+    library.emit(
+        Change(
+            kind="values",
+            product_ids=frozenset({product_id}),
+            asset_ids=frozenset(released),
+            detail="deleted",
+        )
+    )
+    return released
 
 
 def set_enabled(

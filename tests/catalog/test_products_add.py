@@ -1,4 +1,5 @@
-"""``pimdesk products add``: a product made from the command line, the waiting photos linked.
+"""``pimdesk products add`` (a product made from the command line, the waiting photos linked)
+and ``products remove`` (the product goes, its photos wait in the inbox again).
 
 A new user without a spreadsheet could not create a product at all (only ``import`` did);
 the command takes the same field=value arguments as ``products set`` and links the files
@@ -143,3 +144,56 @@ def test_usage_errors_exit_2(library: Library) -> None:
     assert bad.exit_code == 2
     assert "'name' is not attribute=value" in bad.output
     assert _state(library)[0] == 0
+
+
+# -- products remove ----------------------------------------------------------------------
+
+
+def test_remove_sends_the_photos_only_it_showed_back_to_the_inbox(
+    any_library: Library, tmp_path: Path
+) -> None:
+    """The product goes; its photos do not: the files are untouched, a photo it alone showed
+    waits in the inbox again (and comes back when the SKU is added again), a photo another
+    product shows too stays linked there."""
+    products.create_product(any_library, "WB-750")
+    products.create_product(any_library, "WB-751")
+    shutil.copyfile(PHOTOS / "mg01-bk-0.jpg", tmp_path / "WB-750_main_1.jpg")
+    shutil.copyfile(PHOTOS / "mg02-bk-0.jpg", tmp_path / "WB-750_back.jpg")
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("*.jpg")}
+    ingest_paths(any_library, [tmp_path], workers=1)
+    back = next(m.id for m in assets.product_media(any_library, "WB-750") if m.role == "back")
+    assets.link_asset(any_library, back, "WB-751", "detail")  # shown by another product too
+    result = _run(any_library, "products", "remove", "WB-750", "--yes", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["sku"] == "WB-750" and data["removed"] is True
+    (waiting,) = assets.list_assets(any_library, unmatched=True)
+    assert data["inbox"] == [waiting.id]
+    assert waiting.title == "WB-750_main_1"
+    assert waiting.inbox_reason == "its product WB-750 was removed"
+    assert [m.id for m in assets.product_media(any_library, "WB-751")] == [back]
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("*.jpg")} == before
+    again = _run(any_library, "products", "add", "WB-750")
+    assert "linked 1 waiting file from the Unmatched inbox:" in again.output
+
+
+def test_remove_asks_first_and_refuses_what_it_cannot_remove(apparel: Library) -> None:
+    runner = CliRunner()
+    base = ["--library", str(apparel.root), "products", "remove"]
+    kept = runner.invoke(cli, [*base, "TEE-BLK-S"], input="n\n")
+    assert kept.exit_code == 1
+    assert "remove TEE-BLK-S (Tee)? [y/N]" in kept.stderr
+    assert products.get_product(apparel, "TEE-BLK-S").sku == "TEE-BLK-S"
+    gone = runner.invoke(cli, [*base, "TEE-BLK-S"], input="y\n")
+    assert gone.exit_code == 0, gone.output
+    assert "removed TEE-BLK-S" in gone.stdout
+    before = _state(apparel)
+    unknown = _run(apparel, "products", "remove", "NOPE", "--yes")
+    assert unknown.exit_code == 1
+    assert (
+        unknown.stderr.count("\n") == 1 and "no product or product model 'NOPE'" in unknown.stderr
+    )
+    model = _run(apparel, "products", "remove", "TEE-BLK", "--yes")
+    assert model.exit_code == 1
+    assert "TEE-BLK is a product model" in model.stderr
+    assert _state(apparel) == before
