@@ -28,6 +28,9 @@ class Change:
     asset_ids: frozenset[int] = field(default_factory=frozenset)
     channel_codes: frozenset[str] = field(default_factory=frozenset)
     detail: str = ""
+    # What the user should know about the operation that did not stop it (a publish's
+    # warnings: an extra photo left out of a channel, an image under the usual minimum).
+    notes: tuple[str, ...] = ()
 
 
 Listener = Callable[[Change], None]

@@ -314,6 +314,9 @@ def _event_printer(as_json: bool):  # type: ignore[no-untyped-def]
     return show
 
 
+PUBLISH_NOTES_SHOWN = 5  # a full publish can warn about thousands of listings
+
+
 def _publish_printer(as_json: bool):  # type: ignore[no-untyped-def]
     """Show each publish that wrote something (auto-publish runs on its own thread)."""
     from pimdesk.events import Change
@@ -321,7 +324,8 @@ def _publish_printer(as_json: bool):  # type: ignore[no-untyped-def]
     def show(change: Change) -> None:
         if change.kind != "publish":
             return
-        if not change.product_ids and ", 0 withdrawn" in change.detail:
+        wrote = bool(change.product_ids) or ", 0 withdrawn" not in change.detail
+        if not wrote and not change.notes:
             return  # a run that found nothing to write is not news while watching
         for code in sorted(change.channel_codes):
             if as_json:
@@ -330,10 +334,20 @@ def _publish_printer(as_json: bool):  # type: ignore[no-untyped-def]
                     "channel": code,
                     "message": change.detail,
                     "products": len(change.product_ids),
+                    "warnings": list(change.notes),
                 }
                 click.echo(json.dumps(data, ensure_ascii=False))
-            else:
+                continue
+            if wrote:
                 click.echo(f"{'published':<11} {code}: {change.detail}")
+            for note in change.notes[:PUBLISH_NOTES_SHOWN]:
+                click.echo(f"{'warning':<11} {code}: {note}")
+            more = len(change.notes) - PUBLISH_NOTES_SHOWN
+            if more > 0:
+                click.echo(
+                    f"{'warning':<11} {code}: {count(more, 'more warning')} "
+                    f"(pimdesk publish {code} --dry-run lists them)"
+                )
         sys.stdout.flush()
 
     return show

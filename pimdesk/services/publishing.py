@@ -895,7 +895,7 @@ def _publish(
         report.seconds = time.perf_counter() - started
         return report
     if mode == "changed" and not changed and not gone:
-        return _nothing_to_write(library, setup.id, outcome.stale, run_mode, report, started)
+        return _nothing_to_write(library, code, setup.id, outcome.stale, run_mode, report, started)
 
     run_id = _start_run(library, setup.id, run_mode)
     report.run_id = run_id
@@ -915,12 +915,13 @@ def _publish(
     if persist_cache:
         listing_cache(library, code, setup.config_hash).save()
     report.seconds = time.perf_counter() - started
-    _emit_published(library, code, changed, gone, len(report.blocked))
+    _emit_published(library, code, changed, gone, report)
     return report
 
 
 def _nothing_to_write(
     library: Library,
+    code: str,
     channel_id: int,
     stale: Sequence[BuiltListing],
     run_mode: str,
@@ -933,6 +934,8 @@ def _nothing_to_write(
     report.result = "nothing" if not report.blocked else "partial"
     _record_nothing(library, channel_id, run_mode, report)
     report.seconds = time.perf_counter() - started
+    if report.warnings:
+        _emit_published(library, code, [], [], report)
     return report
 
 
@@ -941,8 +944,11 @@ def _emit_published(
     code: str,
     changed: Sequence[BuiltListing],
     gone: Sequence[Any],
-    blocked: int = 0,
+    report: PublishReport,
 ) -> None:
+    """One Change per run that wrote something, or that has warnings to tell (a run that
+    wrote nothing because the only change was a photo the channel leaves out)."""
+    blocked = len(report.blocked)
     library.emit(
         Change(
             "publish",
@@ -950,6 +956,7 @@ def _emit_published(
             channel_codes=frozenset({code}),
             detail=f"{len(changed)} published, {len(gone)} withdrawn"
             + (f", {blocked} blocked" if blocked else ""),
+            notes=tuple(report.warnings),
         )
     )
 
@@ -983,7 +990,9 @@ def _publish_pieces(
             return report
         quiet = not changed and not gone and not prep.drafts_moved
         if mode == "changed" and not prep.full and quiet:
-            return _nothing_to_write(library, setup.id, outcome.stale, run_mode, report, started)
+            return _nothing_to_write(
+                library, code, setup.id, outcome.stale, run_mode, report, started
+            )
         if prep.note:
             report.notes.append(prep.note)
         run_id = _start_run(library, setup.id, run_mode)
@@ -1026,7 +1035,7 @@ def _publish_pieces(
     report.unchanged = written.listed - len(changed)
     _finish_run(library, run_id, report, feed, changed, listed=written.listed)
     report.seconds = time.perf_counter() - started
-    _emit_published(library, code, changed, gone, len(report.blocked))
+    _emit_published(library, code, changed, gone, report)
     return report
 
 

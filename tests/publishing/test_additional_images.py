@@ -110,3 +110,20 @@ def test_a_small_extra_photo_is_left_out_of_the_amazon_images(shop: Shop) -> Non
     assert any("KET-1_detail_1.jpg, 100x68 px" in w for w in report.warnings), report.warnings
     names = sorted(p.name for p in shop.out.glob("*.jpg"))
     assert names == [f"{GTIN}.MAIN.jpg", f"{GTIN}.PT01.jpg"], names
+
+
+def test_a_run_that_only_leaves_a_photo_out_still_tells_the_watcher(any_shop: Shop) -> None:
+    """Nothing is written when the only change is a photo the channel leaves out, but the
+    watcher (which prints the publish Changes) must still say why the photo is not there."""
+    from pimdesk.events import Change
+
+    shop = any_shop
+    google_shop(shop)
+    shop.publish("google")
+    changes: list[Change] = []
+    shop.library.events.subscribe(changes.append)
+    shop.drop_photo("KET-1_detail_1.jpg", size=(100, 68))
+    shop.publish("google")
+    published = [c for c in changes if c.kind == "publish"]
+    assert len(published) == 1 and not published[0].product_ids
+    assert [n for n in published[0].notes if "KET-1_detail_1.jpg" in n], published[0].notes
