@@ -305,6 +305,8 @@ class AssetInspector(QWidget):
         if rows:
             self.versions.selectRow(0)
             self.approval.setCurrentText(rows[0].approval)
+        # row 0 may have been selected already (the previous asset's): no signal then
+        self._show_version_source()
 
     def _show_version_source(self) -> None:
         number = self.selected_version()
