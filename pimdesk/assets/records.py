@@ -307,13 +307,18 @@ class Writer:
                 if holder is not None and holder is not asset:
                     # Renamed onto a slot another photo shows: like any file that names a
                     # taken slot, it becomes that photo's next version. Its old asset keeps
-                    # its own photo, missing at source (the file left its old name).
-                    version.source_missing = True
-                    self._touched(asset)
-                    said = (
-                        f"was {PurePath(old).name} (asset {asset.id}, which keeps its photo, "
-                        "missing at source)"
-                    )
+                    # its own photo, missing at source (the file left its old name), unless
+                    # it was only an inbox entry: then it has become that version.
+                    if _only_waiting(asset):
+                        self.session.delete(asset)
+                        said = f"was {PurePath(old).name}, waiting in the inbox"
+                    else:
+                        version.source_missing = True
+                        self._touched(asset)
+                        said = (
+                            f"was {PurePath(old).name} (asset {asset.id}, which keeps its "
+                            "photo, missing at source)"
+                        )
                     return self._place(result, self._known(result.sha256), match, relative, said)
         if version in self._by_path.get(old, []):
             self._by_path[old].remove(version)
@@ -679,6 +684,19 @@ def describe_rights(rights: AssetRights) -> str:
     if rights.allowed_channels is not None:
         parts.append(f"channels {', '.join(rights.allowed_channels) or 'none'}")
     return ", ".join(parts) or "no holder, licence or expiry recorded"
+
+
+def _only_waiting(asset: Asset) -> bool:
+    """An inbox entry and nothing more: one version, no links, and nothing a person added
+    (rights, tags, alt text), so nothing is lost when its photo becomes another's version."""
+    return (
+        asset.inbox_reason is not None
+        and not asset.links
+        and len(asset.versions) == 1
+        and asset.rights is None
+        and not asset.tags
+        and not asset.alt_text
+    )
 
 
 def _is_current(version: AssetVersion) -> bool:

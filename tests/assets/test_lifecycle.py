@@ -661,3 +661,20 @@ def test_a_reshot_photo_with_its_own_iptc_rights_replaces_rights_read_from_the_o
     third = ingest_paths(library, [shoot]).files[0]
     assert third.version == 3 and third.reason.startswith("the asset's rights apply")
     assert rights.get_rights(library, asset_id).holder == "Kim Lens"
+
+
+def test_an_inbox_photo_renamed_onto_a_taken_slot_leaves_the_inbox(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    """The photographer sees IMG_2041.jpg waiting and renames it to replace the main photo."""
+    asset_id = _one(library, shoot, place, add_products)
+    waiting = place("products/mg02-bk-0.jpg", "IMG_2041.jpg")
+    assert ingest_paths(library, [shoot]).summary()["unmatched"] == 1
+    waiting.rename(shoot / "WB-750_main_1.jpg")
+
+    outcome = ingest_paths(library, [shoot]).files[0]
+
+    assert (outcome.outcome, outcome.asset_id, outcome.version) == ("new_version", asset_id, 2)
+    assert outcome.reason == "was IMG_2041.jpg, waiting in the inbox"
+    assert assets.list_assets(library, unmatched=True) == []
+    assert _current_sha(library, asset_id) == _sha(PHOTOS / "products/mg02-bk-0.jpg")
