@@ -203,7 +203,14 @@ class Writer:
         known = self._known(result.sha256)
         same_source = [v for v in known if v.source_path == result.path]
         last_read = self._last_read_from(result.path) if same_source else None
+        match: FileMatch | None = None
         if same_source and (last_read is None or last_read.sha256 == result.sha256):
+            match = self.matcher(item.relative, self.products.skus)
+            if not self._answers_for(same_source[-1].asset, match):
+                # The asset read from this file was moved to another product since; what
+                # the name says now (its slot) decides, as for any new file.
+                self._resolve_problems(result.path)
+                return self._place(result, known, match, item.relative)
             version = same_source[-1]
             back = _path_is_back(version.asset, result.path)
             version.source_mtime = result.mtime
@@ -213,7 +220,7 @@ class Writer:
             )
         if not result.analysed and known:
             _copy_metadata(result, known[0])
-        match = self.matcher(item.relative, self.products.skus)
+        match = match or self.matcher(item.relative, self.products.skus)
         if same_source and last_read is not None:
             # The file went back to an earlier take (the photographer copied the old shot
             # over the new one): the file's content is current again, as a new version.
@@ -224,8 +231,23 @@ class Writer:
         # now: a copy of an older take is a photo of its own, not the asset moving away.
         moved = [v for v in known if _is_current(v) and _gone_from_source(v)]
         if moved:
+            # Several assets share these bytes (the same photo for two products): the one
+            # whose file vanished unnoticed moved, not one whose deletion was seen; and one
+            # of the product the new name names before another product's.
+            product = self.products.find(match.sku) if match.matched and match.sku else None
+            moved.sort(key=lambda v: (bool(v.source_missing), not _links_to(v.asset, product)))
             return self._moved(result, moved[0], match, item.relative)
         return self._place(result, known, match, item.relative)
+
+    def _answers_for(self, asset: Asset, match: FileMatch) -> bool:
+        """The asset still stands where the file's name points (or the name points nowhere
+        in particular: an inbox file, a file linked by hand)."""
+        if not match.matched or match.sku is None:
+            return True
+        target = self.products.find(match.sku)
+        if target is None:
+            return True
+        return _links_to(asset, target, match.role)
 
     def _last_read_from(self, path: str) -> AssetVersion | None:
         """The version holding what was last read from this file (a restored version names
@@ -382,7 +404,13 @@ class Writer:
             if holder is not None:
                 if any(v.sha256 == result.sha256 for v in holder.versions):
                     same = next(v for v in holder.versions if v.sha256 == result.sha256)
-                    return self._outcome(result.path, oc.IDENTICAL, same, match, "already there")
+                    if any(_is_current(v) for v in holder.versions if v.sha256 == same.sha256):
+                        return self._outcome(
+                            result.path, oc.IDENTICAL, same, match, "already there"
+                        )
+                    # an older take of the photo this slot shows: current again
+                    said = f"v{same.number}'s photo again"
+                    return self._new_version(holder, result, match, said)
                 latest = max(holder.versions, key=lambda v: v.number)
                 said = note
                 if latest.source_path != result.path:  # another file claims the same slot
@@ -700,8 +728,22 @@ def _only_waiting(asset: Asset) -> bool:
 
 
 def _is_current(version: AssetVersion) -> bool:
-    """The version its asset shows (the newest; a restore adds a newer one)."""
-    return version.number == max(v.number for v in version.asset.versions)
+    """The version its asset shows: the newest approved one (a restore adds a newer one),
+    or the newest when none is approved yet (drafts waiting for approval)."""
+    versions = version.asset.versions
+    approved = [v.number for v in versions if v.approval == "approved"]
+    return version.number == max(approved or [v.number for v in versions])
+
+
+def _links_to(asset: Asset, target: Target | None, role: str | None = None) -> bool:
+    """The asset is linked to that product or model (in that role, when given)."""
+    if target is None:
+        return False
+    return any(
+        (link.product_id, link.product_model_id) == (target.product_id, target.model_id)
+        and (role is None or link.role == role)
+        for link in asset.links
+    )
 
 
 BACK = "back at its source path (it was missing)"

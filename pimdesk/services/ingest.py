@@ -82,8 +82,23 @@ def _path_filter(paths: Sequence[Path]) -> list[object]:
     for path in paths:
         text = str(Path(path).absolute())
         clauses.append(AssetVersion.source_path == text)
-        clauses.append(AssetVersion.source_path.startswith(text.rstrip(os.sep) + os.sep))
+        # autoescape: a folder name's "_" or "%" is no wildcard ("shoot/A_B" must not take
+        # "shoot/AxB" along); SQLite's LIKE also ignores case, so _below() checks again
+        clauses.append(
+            AssetVersion.source_path.startswith(text.rstrip(os.sep) + os.sep, autoescape=True)
+        )
     return clauses
+
+
+def _below(version: AssetVersion, paths: Sequence[Path]) -> bool:
+    """The version's source is one of ``paths`` or inside one of them, case and all."""
+    for path in paths:
+        text = str(Path(path).absolute())
+        if version.source_path == text or version.source_path.startswith(
+            text.rstrip(os.sep) + os.sep
+        ):
+            return True
+    return False
 
 
 def mark_missing_at_source(library: Library, paths: Sequence[Path]) -> list[int]:
@@ -101,12 +116,14 @@ def mark_missing_at_source(library: Library, paths: Sequence[Path]) -> list[int]
         for start in range(0, len(paths), PATHS_PER_QUERY):
             chunk = paths[start : start + PATHS_PER_QUERY]
             versions.extend(
-                session.scalars(
+                v
+                for v in session.scalars(
                     select(AssetVersion).where(
                         or_(*_path_filter(chunk)),  # type: ignore[arg-type]
                         AssetVersion.source_missing.is_(False),
                     )
                 )
+                if _below(v, chunk)
             )
         for version in versions:
             version.source_missing = True
@@ -125,7 +142,8 @@ def source_moved(library: Library, old: Path, new: Path) -> list[int]:
     old_text = str(Path(old).absolute())
     new_text = str(Path(new).absolute())
     with library.session() as session:
-        versions = list(session.scalars(select(AssetVersion).where(or_(*_path_filter([old])))))  # type: ignore[arg-type]
+        query = select(AssetVersion).where(or_(*_path_filter([old])))  # type: ignore[arg-type]
+        versions = [v for v in session.scalars(query) if _below(v, [old])]
         for version in versions:
             version.source_path = new_text + version.source_path[len(old_text) :]
             version.source_missing = not os.path.exists(version.source_path)

@@ -678,3 +678,92 @@ def test_an_inbox_photo_renamed_onto_a_taken_slot_leaves_the_inbox(
     assert outcome.reason == "was IMG_2041.jpg, waiting in the inbox"
     assert assets.list_assets(library, unmatched=True) == []
     assert _current_sha(library, asset_id) == _sha(PHOTOS / "products/mg02-bk-0.jpg")
+
+
+def test_the_original_put_back_after_its_reshoot_moved_to_another_product_shows_again(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    """A's photo re-shot in place; the re-shoot was really B's (renamed to B); A's original
+    is copied back: A shows it again (it was 'identical' and A stayed without a photo)."""
+    asset_id = _one(library, shoot, place, add_products)
+    add_products(library, "WB-751")
+    place("products/mg02-bk-0.jpg", "WB-750_main_1.jpg")
+    ingest_paths(library, [shoot])
+    (shoot / "WB-750_main_1.jpg").rename(shoot / "WB-751_main_1.jpg")
+    assert ingest_paths(library, [shoot]).files[0].outcome == "relinked"
+    back = place("products/mg01-bk-0.jpg", "WB-750_main_1.jpg")
+
+    outcome = next(
+        f for f in ingest_paths(library, [shoot]).files if f.path.endswith("WB-750_main_1.jpg")
+    )
+
+    assert outcome.outcome == "new_asset" and outcome.asset_id != asset_id
+    assert _shown(library, "WB-750") == [outcome.asset_id]
+    assert _current_sha(library, outcome.asset_id) == _sha(back)
+    assert _shown(library, "WB-751") == [asset_id]
+
+
+def test_a_renamed_draft_reshoot_leaves_the_approved_photo_where_it_is(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    asset_id = _one(library, shoot, place, add_products)
+    add_products(library, "WB-751")
+    with library.session() as s:
+        settings.put(s, settings.AUTO_APPROVE, False)
+    place("products/mg02-bk-0.jpg", "WB-750_main_1.jpg")  # v2, a draft
+    ingest_paths(library, [shoot])
+    (shoot / "WB-750_main_1.jpg").rename(shoot / "WB-751_main_1.jpg")
+
+    outcome = ingest_paths(library, [shoot]).files[0]
+
+    assert outcome.outcome == "new_asset" and outcome.asset_id != asset_id
+    assert _shown(library, "WB-750") == [asset_id]  # its approved v1, not moved away
+    assert _current_sha(library, outcome.asset_id) == _sha(PHOTOS / "products/mg02-bk-0.jpg")
+
+
+def test_a_shared_photo_renamed_for_one_product_does_not_move_the_others(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    add_products(library, "WB-750", "WB-751")
+    place("products/mg01-bk-0.jpg", "WB-750_main_1.jpg")
+    place("products/mg01-bk-0.jpg", "WB-751_main_1.jpg")
+    first = {Path(f.path).name: f.asset_id for f in ingest_paths(library, [shoot]).files}
+    (shoot / "WB-750_main_1.jpg").unlink()
+    mark_missing_at_source(library, [shoot / "WB-750_main_1.jpg"])
+    (shoot / "WB-751_main_1.jpg").rename(shoot / "WB-751_main_2.jpg")
+
+    outcome = ingest_paths(library, [shoot]).files[0]
+
+    assert (outcome.outcome, outcome.asset_id) == ("relinked", first["WB-751_main_1.jpg"])
+    assert _shown(library, "WB-750") == [first["WB-750_main_1.jpg"]]  # deleting changes nothing
+    assert _shown(library, "WB-751") == [first["WB-751_main_1.jpg"]]
+
+
+def test_an_older_take_saved_under_another_name_for_the_slot_is_current_again(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    asset_id = _one(library, shoot, place, add_products)
+    place("products/mg02-bk-0.jpg", "WB-750_main_1.jpg")
+    ingest_paths(library, [shoot])
+    (shoot / "WB-750_main_1.jpg").unlink()
+    older = place("products/mg01-bk-0.jpg", "WB-750_main_01.jpg")
+
+    outcome = ingest_paths(library, [shoot]).files[0]
+
+    assert (outcome.outcome, outcome.asset_id, outcome.version) == ("new_version", asset_id, 3)
+    assert outcome.reason == "v1's photo again"
+    assert _current_sha(library, asset_id) == _sha(older)
+
+
+def test_a_folder_deleted_or_moved_takes_only_its_own_files_along(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    """'_' and '%' in a folder name are no wildcards, and case counts."""
+    add_products(library, "WB-750", "WB-751")
+    place("products/mg01-bk-0.jpg", "A/WB-750_main_1.jpg")
+    place("products/mg02-bk-0.jpg", "AxB/WB-751_main_1.jpg")
+    ingest_paths(library, [shoot])
+    assert mark_missing_at_source(library, [shoot / "a"]) == []
+    assert mark_missing_at_source(library, [shoot / "A_B"]) == []
+    assert source_moved(library, shoot / "A_B", shoot / "Z") == []
+    assert assets.list_assets(library, problems=True) == []
