@@ -296,7 +296,20 @@ class Writer:
             if holder is None:
                 self._link(asset, slot, match)
                 return self._outcome(latest.source_path, oc.RELINKED, latest, match, "linked")
+            if holder.id != asset.id and not _only_waiting(asset):
+                # Earlier versions, rights, tags or alt text would go with the inbox entry:
+                # it keeps waiting, and the reason says what to do.
+                asset.inbox_reason = (
+                    f"{match.sku} {match.role} {match.position} already shows asset "
+                    f"{holder.id}; this one has its own history, rights, tags or alt text: "
+                    f"link it by hand (pimdesk assets link {asset.id} {match.sku} ...)"
+                )
+                return self._outcome(
+                    latest.source_path, oc.UNMATCHED, latest, match, asset.inbox_reason
+                )
             if holder.id != asset.id:
+                shown = max(holder.versions, key=lambda v: v.number)
+                said = f"replaces {PurePath(shown.source_path).name} (v{shown.number})"
                 version = latest
                 if not any(v.sha256 == latest.sha256 for v in holder.versions):
                     version = self._add_version(holder, _result_from(latest, asset.kind))
@@ -306,7 +319,7 @@ class Writer:
                 self.session.delete(asset)
                 self.session.flush()
                 self._asset_ids.add(holder.id)
-                return self._outcome(latest.source_path, oc.NEW_VERSION, version, match)
+                return self._outcome(latest.source_path, oc.NEW_VERSION, version, match, said)
         reason = slot if isinstance(slot, str) else (match.reason or "no filename rule matched")
         asset.inbox_reason = camera_name_hint(relative, reason.lstrip("!"))
         return self._outcome(latest.source_path, oc.UNMATCHED, latest, match, asset.inbox_reason)

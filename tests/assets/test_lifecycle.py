@@ -187,7 +187,27 @@ def test_rematch_into_an_occupied_slot_becomes_a_new_version(
     assert [(f.outcome, f.asset_id, f.version) for f in result.linked] == [
         ("new_version", chosen, 2)
     ]
+    assert result.linked[0].reason == "replaces hand picked.jpg (v1)"
     assert inbox_id not in [a.id for a in assets.list_assets(library)]
+    assert _shown(library, "SLOT-1") == [chosen]
+
+
+def test_rematch_keeps_an_inbox_photo_with_a_history_of_its_own_waiting(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    """Merging it into the taken slot would delete its earlier versions and tags."""
+    waiting = place("products/mg01-bk-0.jpg", "SLOT-1_main_1.jpg")
+    inbox_id = ingest_paths(library, [waiting]).files[0].asset_id
+    assert inbox_id is not None
+    assets.tag_asset(library, inbox_id, ["hero"])
+    add_products(library, "SLOT-1")
+    place("products/mg02-bk-0.jpg", "hand picked.jpg")
+    chosen = ingest_paths(library, [shoot / "hand picked.jpg"]).files[0].asset_id
+    assets.link_asset(library, chosen, "SLOT-1", "main", 1)
+    result = assets.rematch(library)
+    assert result.linked == []
+    [still] = assets.list_assets(library, unmatched=True)
+    assert still.id == inbox_id and f"already shows asset {chosen}" in (still.inbox_reason or "")
     assert _shown(library, "SLOT-1") == [chosen]
 
 
