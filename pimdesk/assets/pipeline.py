@@ -106,6 +106,14 @@ class Batches:
                 outcomes.extend(self.write([item]))
             return outcomes
 
+    def _order(self, item: PendingFile) -> tuple[bool, tuple[tuple[int, int, str], ...]]:
+        """Names that give a position first, so A_main_1.jpg takes main 1 before a camera's
+        A/IMG_0001.jpg of the same batch is given the next free one (else the hero would
+        replace it); then name order, not the order the workers finished, so IMG_4411,
+        IMG_4412 take the free positions in turn."""
+        match = self.matcher(item.relative, self.products.skus)
+        return match.next_free, natural_key(item.relative)
+
     def _write(
         self, items: list[PendingFile], problems: list[tuple[str, str]] | None = None
     ) -> list[oc.FileOutcome]:
@@ -115,9 +123,7 @@ class Batches:
             writer.prefetch([item.result.sha256 for item in items if item.result.sha256])
             writer.prefetch_paths([item.result.path for item in items if item.result.sha256])
             outcomes = []
-            # in name order, not the order the workers finished: photos whose names give no
-            # position (IMG_4411, IMG_4412 in a SKU folder) take the next free ones in turn
-            for item in sorted(items, key=lambda item: natural_key(item.relative)):
+            for item in sorted(items, key=self._order):
                 if item.result.sha256 and not item.result.analysed:
                     known = session.scalar(
                         select(AssetVersion.id)

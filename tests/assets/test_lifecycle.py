@@ -787,3 +787,20 @@ def test_a_folder_deleted_or_moved_takes_only_its_own_files_along(
     assert mark_missing_at_source(library, [shoot / "A_B"]) == []
     assert source_moved(library, shoot / "A_B", shoot / "Z") == []
     assert assets.list_assets(library, problems=True) == []
+
+
+def test_a_hero_and_a_camera_shot_arriving_together_both_show(
+    library: Library, shoot: Path, place, add_products
+) -> None:
+    """A/IMG_0001.jpg (no position: the next free one) and A_main_1.jpg in one ingest: the
+    named one takes main 1 whatever the order, the camera shot main 2."""
+    add_products(library, "WB-750")
+    place("products/mg01-bk-0.jpg", "WB-750/IMG_0001.jpg")
+    place("products/mg02-bk-0.jpg", "WB-750_main_1.jpg")
+    report = ingest_paths(library, [shoot])
+    placed = {Path(f.path).name: (f.outcome, f.role, f.position) for f in report.files}
+    assert placed == {
+        "WB-750_main_1.jpg": ("new_asset", "main", 1),
+        "IMG_0001.jpg": ("new_asset", "main", 2),
+    }
+    assert len(_shown(library)) == 2
