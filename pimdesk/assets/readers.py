@@ -25,6 +25,7 @@ from pimdesk.subprocesses import background_worker, forkserver_context
 log = logging.getLogger(__name__)
 
 INLINE_LIMIT = 2  # at most this many files to decode: no process pool
+IN_FLIGHT_PER_WORKER = 2  # files handed to the pool per worker: one decoding, one queued
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -63,7 +64,7 @@ class HeadStart:
         if len(readable) <= INLINE_LIMIT:
             return  # a file or two: read in the ingesting process, as without a head start
         self.pool = _pool(self.workers)
-        for candidate in readable[: self.workers * 2]:
+        for candidate in readable[: self.workers * IN_FLIGHT_PER_WORKER]:
             text = str(candidate.path)
             self.started[text] = self.pool.submit(process_file, text, str(root))
 
@@ -114,7 +115,7 @@ def analyse_all(
             yield process_file(path, str(root))
         return
     workers = (head.workers if head is not None else None) or workers or os.cpu_count() or 1
-    limit = workers * 2
+    limit = workers * IN_FLIGHT_PER_WORKER
     wanted = set(paths)
     inflight: dict[Future[FileResult], str] = {
         future: path for path, future in started.items() if path in wanted

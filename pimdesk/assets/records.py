@@ -308,8 +308,7 @@ class Writer:
                     latest.source_path, oc.UNMATCHED, latest, match, asset.inbox_reason
                 )
             if holder.id != asset.id:
-                shown = max(holder.versions, key=lambda v: v.number)
-                said = f"replaces {PurePath(shown.source_path).name} (v{shown.number})"
+                said = _replaces(holder)
                 version = latest
                 if not any(v.sha256 == latest.sha256 for v in holder.versions):
                     version = self._add_version(holder, _result_from(latest, asset.kind))
@@ -334,27 +333,27 @@ class Writer:
         leave the old product); links made by hand stay."""
         old = version.source_path
         asset = version.asset
-        if match.matched:
-            slot = self._resolve_slot(match)
-            if isinstance(slot, Target):
-                placed = self._placed(match, slot, asset) if match.next_free else match
-                holder = self._slot_asset(slot, placed)
-                if holder is not None and holder is not asset:
-                    # Renamed onto a slot another photo shows: like any file that names a
-                    # taken slot, it becomes that photo's next version. Its old asset keeps
-                    # its own photo, missing at source (the file left its old name), unless
-                    # it was only an inbox entry: then it has become that version.
-                    if _only_waiting(asset):
-                        self.session.delete(asset)
-                        said = f"was {PurePath(old).name}, waiting in the inbox"
-                    else:
-                        version.source_missing = True
-                        self._touched(asset)
-                        said = (
-                            f"was {PurePath(old).name} (asset {asset.id}, which keeps its "
-                            "photo, missing at source)"
-                        )
-                    return self._place(result, self._known(result.sha256), match, relative, said)
+        slot = self._resolve_slot(match) if match.matched else None
+        placed, holder = match, None
+        if isinstance(slot, Target):
+            placed = self._placed(match, slot, asset)
+            holder = self._slot_asset(slot, placed)
+        if holder is not None and holder is not asset:
+            # Renamed onto a slot another photo shows: like any file that names a taken
+            # slot, it becomes that photo's next version. Its old asset keeps its own photo,
+            # missing at source (the file left its old name), unless it was only an inbox
+            # entry: then it has become that version.
+            if _only_waiting(asset):
+                self.session.delete(asset)
+                said = f"was {PurePath(old).name}, waiting in the inbox"
+            else:
+                version.source_missing = True
+                self._touched(asset)
+                said = (
+                    f"was {PurePath(old).name} (asset {asset.id}, which keeps its photo, "
+                    "missing at source)"
+                )
+            return self._place(result, self._known(result.sha256), match, relative, said)
         if version in self._by_path.get(old, []):
             self._by_path[old].remove(version)
         if result.path in self._by_path:
@@ -365,18 +364,13 @@ class Writer:
         self._resolve_problems(result.path)
         self._touched(asset)
         reason = f"moved from {old}"
-        if match.matched:
-            slot = self._resolve_slot(match)
-            if isinstance(slot, Target):
-                match = self._placed(match, slot, asset)
-                holder = self._slot_asset(slot, match)
-                if holder is None:
-                    left = self._drop_rule_links(asset)
-                    self._link(asset, slot, match)
-                    asset.metadata_ = {**(asset.metadata_ or {}), "match_path": relative}
-                    if left:
-                        reason += f"; no longer linked to {', '.join(left)}"
-        return self._outcome(result.path, oc.RELINKED, version, match, reason)
+        if isinstance(slot, Target) and holder is None:  # a free slot: the link follows
+            left = self._drop_rule_links(asset)
+            self._link(asset, slot, placed)
+            asset.metadata_ = {**(asset.metadata_ or {}), "match_path": relative}
+            if left:
+                reason += f"; no longer linked to {', '.join(left)}"
+        return self._outcome(result.path, oc.RELINKED, version, placed, reason)
 
     def _drop_rule_links(self, asset: Asset) -> list[str]:
         """Remove the links the filename rules made for this asset; what they pointed at."""
@@ -427,8 +421,7 @@ class Writer:
                 latest = max(holder.versions, key=lambda v: v.number)
                 said = note
                 if latest.source_path != result.path:  # another file claims the same slot
-                    said = f"replaces {PurePath(latest.source_path).name} (v{latest.number})"
-                    said = f"{said}; {note}" if note else said
+                    said = f"{_replaces(holder)}; {note}" if note else _replaces(holder)
                 return self._new_version(holder, result, match, said)
             # Bytes already stored for another file get an asset of their own all the same:
             # the two files have separate futures (replacing one must not change the other
@@ -725,6 +718,12 @@ def describe_rights(rights: AssetRights) -> str:
     if rights.allowed_channels is not None:
         parts.append(f"channels {', '.join(rights.allowed_channels) or 'none'}")
     return ", ".join(parts) or "no holder, licence or expiry recorded"
+
+
+def _replaces(holder: Asset) -> str:
+    """What a new version of ``holder`` replaces: its newest version's file."""
+    latest = max(holder.versions, key=lambda v: v.number)
+    return f"replaces {PurePath(latest.source_path).name} (v{latest.number})"
 
 
 def _only_waiting(asset: Asset) -> bool:
