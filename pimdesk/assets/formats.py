@@ -28,6 +28,20 @@ IMAGE_EXTENSIONS = {
     "bmp",
 } | RAW_EXTENSIONS
 
+# Read at a fraction of their size (the JPEG decoder scales while decoding) or not decoded
+# at all: every other image is decoded in full, which costs 5-20 times more per byte
+# (a 12 MP HEIC: 0.4 s of CPU against 0.1 s for a 24 MP JPEG).
+REDUCED_DECODE_EXTENSIONS = {"jpg", "jpeg", "jpe", "jfif"} | RAW_EXTENSIONS
+SLOW_EXTENSIONS = (IMAGE_EXTENSIONS - REDUCED_DECODE_EXTENSIONS) | {"mp4", "mov", "m4v", "pdf"}
+
+
+def slow_to_read(name: str) -> bool:
+    """A file whose reading takes much longer than a photo's, guessed from its name alone
+    (before anything is opened): images decoded in full, videos and PDFs (large, hashed
+    and copied whole, PDFs rendered)."""
+    return Path(name).suffix.lower().lstrip(".") in SLOW_EXTENSIONS
+
+
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1"}
 AVIF_BRANDS = {b"avif", b"avis"}
 MOV_BRANDS = {b"qt  "}

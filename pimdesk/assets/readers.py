@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from pimdesk.assets.analyse import FileResult, process_file
+from pimdesk.assets.formats import slow_to_read
 from pimdesk.assets.walk import Candidate, bad_name, expand
 from pimdesk.subprocesses import background_worker, forkserver_context
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 INLINE_LIMIT = 2  # at most this many files to decode: no process pool
 IN_FLIGHT_PER_WORKER = 2  # files handed to the pool per worker: one decoding, one queued
+HOLD_RESULTS = 64  # finished files kept back at most to record them in the given order
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -39,6 +41,59 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=background_worker
     )
+
+
+def reading_order(paths: Sequence[str]) -> list[str]:
+    """The order files are handed to the workers: slow ones first (see
+    :func:`~pimdesk.assets.formats.slow_to_read`), each group in the given order.
+
+    A run ends when its last file is read; a HEIC or a video handed out last keeps one
+    core busy for up to a second while the others have nothing left to do. Started
+    first, it is read while the other cores get through the photos. The catalog still
+    records the files in the given order (:func:`in_given_order`).
+    """
+    slow = [path for path in paths if slow_to_read(path)]
+    if not slow:
+        return list(paths)
+    first = set(slow)
+    return slow + [path for path in paths if path not in first]
+
+
+def in_given_order(
+    results: Iterable[FileResult], order: Sequence[str], hold: int
+) -> Iterator[FileResult]:
+    """Worker results in the order of ``order`` rather than the order they finished, so
+    what the catalog records (new positions, versions) follows the names, not the
+    scheduling. At most ``hold`` finished results wait for an earlier one: beyond that
+    (a file stalled on a slow share) the earliest waiting is let through, so a run is
+    never held back by one file."""
+    rank = {path: index for index, path in enumerate(order)}
+    waiting: dict[str, FileResult] = {}
+    passed: set[str] = set()  # let through ahead of their turn
+    next_index = 0
+    try:
+        for result in results:
+            if result.path not in rank or result.path in waiting:  # unexpected: pass it on
+                yield result
+                continue
+            waiting[result.path] = result
+            while next_index < len(order) and (
+                order[next_index] in waiting or order[next_index] in passed
+            ):
+                path = order[next_index]
+                next_index += 1
+                if path in waiting:
+                    yield waiting.pop(path)
+            while len(waiting) > hold:
+                path = min(waiting, key=rank.__getitem__)
+                passed.add(path)
+                yield waiting.pop(path)
+        for path in sorted(waiting, key=rank.__getitem__):
+            yield waiting[path]
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:  # the workers stop now, not when the generator is collected
+            close()
 
 
 class HeadStart:
@@ -60,12 +115,11 @@ class HeadStart:
         self.candidates, self.missing = expand(self.paths, None)
         self.pool: ProcessPoolExecutor | None = None
         self.started: dict[str, Future[FileResult]] = {}
-        readable = [c for c in self.candidates if bad_name(str(c.path)) is None]
+        readable = [str(c.path) for c in self.candidates if bad_name(str(c.path)) is None]
         if len(readable) <= INLINE_LIMIT:
             return  # a file or two: read in the ingesting process, as without a head start
         self.pool = _pool(self.workers)
-        for candidate in readable[: self.workers * IN_FLIGHT_PER_WORKER]:
-            text = str(candidate.path)
+        for text in reading_order(readable)[: self.workers * IN_FLIGHT_PER_WORKER]:
             self.started[text] = self.pool.submit(process_file, text, str(root))
 
     def listing(
@@ -95,14 +149,27 @@ def analyse_all(
     paths: list[str],
     root: Path,
     workers: int | None = None,
-    _restarts: int = 2,
     head: HeadStart | None = None,
 ) -> Iterator[FileResult]:
-    """Worker results as they complete, with at most ``2 x workers`` files in flight.
+    """Worker results, in the order of ``paths`` (see :func:`in_given_order`), with at most
+    ``2 x workers`` files in flight, slow ones read first (:func:`reading_order`).
 
     ``head``: a :class:`HeadStart` whose pool and already submitted files are taken over
     (a submitted file that is not in ``paths``, one the catalog knows unchanged, is let
     finish and its result dropped).
+    """
+    results = _analyse(reading_order(paths), root, workers, head=head)
+    return in_given_order(results, paths, HOLD_RESULTS)
+
+
+def _analyse(
+    paths: list[str],
+    root: Path,
+    workers: int | None = None,
+    _restarts: int = 2,
+    head: HeadStart | None = None,
+) -> Iterator[FileResult]:
+    """Worker results as they complete, files handed out in the order of ``paths``.
 
     A worker that dies (a decoder crash, the out-of-memory killer) breaks the pool: the
     files it was reading become problems and the rest go to a fresh pool. A pool that
@@ -169,7 +236,7 @@ def analyse_all(
         for path in rest:
             yield process_file(path, str(root))
         return
-    yield from analyse_all(rest, root, workers, _restarts - 1)
+    yield from _analyse(rest, root, workers, _restarts - 1)
 
 
 def _take(iterator: Iterator[str], count: int) -> Iterable[str]:
