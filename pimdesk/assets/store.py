@@ -52,6 +52,16 @@ def kernel_copy(source_fd: int, dest_fd: int) -> int:
     return copied
 
 
+def temp_file_in(folder: Path, prefix: str, suffix: str = "") -> tuple[int, str]:
+    """A new temporary file in ``folder`` (created when missing): the folder is made only
+    when the file cannot be, not checked for every file."""
+    try:
+        return tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+
+
 def object_relpath(sha256: str, extension: str) -> str:
     """Where an original lives, relative to the library folder (stable across machines)."""
     return f"objects/{sha256[:2]}/{sha256}.{extension}"
@@ -94,9 +104,7 @@ class ContentStore:
         The copy is read back through a small reused buffer rather than a memory map: the
         pages it has just written fault one by one when mapped, which costs 2-3 ms more per
         10 MB photo than reading them (measured), and a decoder reads a file as fast."""
-        incoming_dir = self.root / "objects"
-        incoming_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=incoming_dir)
+        fd, tmp_name = temp_file_in(self.root / "objects", ".incoming-")
         temp = Path(tmp_name)
         try:
             with open(fd, "r+b", buffering=0) as copy:
@@ -149,9 +157,12 @@ class ContentStore:
             return target
         if not synced:
             self.sync(incoming)
-        target.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(incoming.temp, 0o444)
-        os.replace(incoming.temp, target)
+        try:
+            os.replace(incoming.temp, target)
+        except FileNotFoundError:  # the first object under this prefix
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(incoming.temp, target)
         return target
 
     def discard(self, incoming: Incoming) -> None:
