@@ -162,8 +162,8 @@ class Writer:
         self._load(AssetVersion.sha256, hashes, self._by_hash)
 
     def prefetch_paths(self, paths: Collection[str]) -> None:
-        """Load the versions read from these paths in one query per 500 (``source_path``
-        has no index: one scan per batch rather than one per file)."""
+        """Load the versions read from these paths in one query per 500 (one round trip
+        per batch rather than one per file)."""
         self._load(AssetVersion.source_path, paths, self._by_path)
 
     def _load(

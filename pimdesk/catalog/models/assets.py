@@ -61,7 +61,12 @@ class Asset(Base):
 
 class AssetVersion(Base):
     __tablename__ = "asset_version"
-    __table_args__ = (UniqueConstraint("asset_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("asset_id", "number"),
+        # "what was read from this path?": every ingest batch and watched file asks (0011);
+        # hash on PostgreSQL, whose B-tree entries cannot hold a long path
+        Index("ix_asset_version_source_path", "source_path", postgresql_using="hash"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"), index=True)
@@ -130,6 +135,7 @@ class IngestProblem(Base):
     """A file that could not be ingested, with the reason; the file itself is left untouched."""
 
     __tablename__ = "ingest_problem"
+    __table_args__ = (Index("ix_ingest_problem_path", "path", postgresql_using="hash"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     path: Mapped[str] = mapped_column(Text)
