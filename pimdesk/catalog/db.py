@@ -13,8 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, Numeric, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from pimdesk.errors import LibraryError, PimdeskError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -102,3 +105,55 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# The driver's words (lower case) -> what happened, what to do. Matched on the message: both
+# SQLite and PostgreSQL report these as a bare OperationalError.
+_DATABASE_FAILURES: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (
+        ("database is locked", "database table is locked"),
+        "the catalog is busy: another pimdesk (the watcher, the window, a publish or an "
+        f"import) kept it locked for more than {SQLITE_BUSY_TIMEOUT_MS // 1000} s",
+        "nothing half-done was saved; run the command again when the other one has finished",
+    ),
+    (
+        ("database or disk is full",),
+        "the disk holding the catalog is full",
+        "free some space, then run the command again; nothing half-done was saved",
+    ),
+    (
+        ("readonly database",),
+        "the catalog cannot be written (read-only file or folder)",
+        "check the permissions of the catalog file and of its folder",
+    ),
+    (
+        ("disk i/o error",),
+        "the disk failed while reading or writing the catalog",
+        "check the disk (and the share, if the library is on one), then run the command again",
+    ),
+    (
+        (
+            "server closed the connection",
+            "connection refused",
+            "could not connect",
+            "connection timeout",
+        ),
+        "the catalog server cannot be reached",
+        "check that the PostgreSQL server is running and reachable, then run the command again",
+    ),
+)
+
+
+def database_failure(exc: BaseException) -> PimdeskError | None:
+    """A database failure the user can act on (a busy or full catalog, a lost server), as a
+    :class:`PimdeskError` with the driver's own words; ``None`` for anything else, which is
+    a bug and should be shown as one."""
+    if not isinstance(exc, OperationalError):
+        return None
+    original = getattr(exc, "orig", None)
+    said = (str(original if original is not None else exc).strip().splitlines() or [""])[0]
+    lowered = said.lower()
+    for needles, message, hint in _DATABASE_FAILURES:
+        if any(needle in lowered for needle in needles):
+            return LibraryError(f"{message} ({said})", hint=hint)
+    return None

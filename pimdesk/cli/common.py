@@ -78,7 +78,9 @@ def _echo_error(message: str) -> int:
 
 
 def handle_errors(func: F) -> F:
-    """Turn :class:`PimdeskError` into one line on stderr and exit code 1."""
+    """Turn :class:`PimdeskError`, and a database failure the user can act on (a catalog
+    kept busy by another process, a full disk, a lost server), into one line on stderr
+    and exit code 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -86,6 +88,15 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except PimdeskError as exc:
             raise click.exceptions.Exit(_echo_error(str(exc))) from exc
+        except Exception as exc:
+            if not type(exc).__module__.startswith("sqlalchemy"):
+                raise
+            from pimdesk.catalog.db import database_failure
+
+            error = database_failure(exc)
+            if error is None:
+                raise
+            raise click.exceptions.Exit(_echo_error(str(error))) from exc
 
     return wrapper  # type: ignore[return-value]
 
