@@ -45,6 +45,8 @@ def test_an_unexpected_database_error_is_still_shown_as_a_bug() -> None:
     """Only failures a user can act on become one line: a broken statement is a bug."""
     broken = OperationalError("SELECT nope", {}, sqlite3.OperationalError("no such column: nope"))
     assert db.database_failure(broken) is None
+    inside = OperationalError("DROP", {}, sqlite3.OperationalError("database table is locked"))
+    assert db.database_failure(inside) is None  # one connection in its own way: a bug
     full = OperationalError("INSERT", {}, sqlite3.OperationalError("database or disk is full"))
     failure = db.database_failure(full)
     assert failure is not None

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 INLINE_LIMIT = 2  # at most this many files to decode: no process pool
 IN_FLIGHT_PER_WORKER = 2  # files handed to the pool per worker: one decoding, one queued
-HOLD_RESULTS = 64  # finished files kept back at most to record them in the given order
+SLOW_AHEAD = 32  # places a slow file (HEIC, video...) is handed out before its turn
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -43,20 +43,23 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     )
 
 
-def reading_order(paths: Sequence[str]) -> list[str]:
-    """The order files are handed to the workers: slow ones first (see
-    :func:`~pimdesk.assets.formats.slow_to_read`), each group in the given order.
+def reading_order(paths: Sequence[str], ahead: int = SLOW_AHEAD) -> list[str]:
+    """The order files are handed to the workers: a slow file (see
+    :func:`~pimdesk.assets.formats.slow_to_read`) moves up to ``ahead`` places earlier;
+    the rest keep the given order.
 
     A run ends when its last file is read; a HEIC or a video handed out last keeps one
     core busy for up to a second while the others have nothing left to do. Started
-    first, it is read while the other cores get through the photos. The catalog still
-    records the files in the given order (:func:`in_given_order`).
+    ``ahead`` files earlier, it is read while the other cores get through those. No file
+    moves further, so the results :func:`in_given_order` keeps back to record the files
+    in the given order stay few (at most ``ahead`` plus the files in flight) however
+    many slow files a folder holds.
     """
-    slow = [path for path in paths if slow_to_read(path)]
-    if not slow:
-        return list(paths)
-    first = set(slow)
-    return slow + [path for path in paths if path not in first]
+    keyed = sorted(
+        (index - ahead, 0, index, path) if slow_to_read(path) else (index, 1, index, path)
+        for index, path in enumerate(paths)
+    )
+    return [path for *_, path in keyed]
 
 
 def in_given_order(
@@ -119,7 +122,9 @@ class HeadStart:
         if len(readable) <= INLINE_LIMIT:
             return  # a file or two: read in the ingesting process, as without a head start
         self.pool = _pool(self.workers)
-        for text in reading_order(readable)[: self.workers * IN_FLIGHT_PER_WORKER]:
+        # in name order, not reading order: these are read before the catalog can say
+        # which files it already has, and a slow file is often a large one (a video)
+        for text in readable[: self.workers * IN_FLIGHT_PER_WORKER]:
             self.started[text] = self.pool.submit(process_file, text, str(root))
 
     def listing(
@@ -152,14 +157,19 @@ def analyse_all(
     head: HeadStart | None = None,
 ) -> Iterator[FileResult]:
     """Worker results, in the order of ``paths`` (see :func:`in_given_order`), with at most
-    ``2 x workers`` files in flight, slow ones read first (:func:`reading_order`).
+    ``2 x workers`` files in flight, slow ones handed out early (:func:`reading_order`).
 
     ``head``: a :class:`HeadStart` whose pool and already submitted files are taken over
     (a submitted file that is not in ``paths``, one the catalog knows unchanged, is let
     finish and its result dropped).
     """
     results = _analyse(reading_order(paths), root, workers, head=head)
-    return in_given_order(results, paths, HOLD_RESULTS)
+    in_flight = ((head.workers if head else None) or workers or os.cpu_count() or 1) * (
+        IN_FLIGHT_PER_WORKER
+    )
+    # room for everything reading_order moves ahead and what is in flight, twice over: only
+    # a file that takes far longer than the others (a stalled share) fills it
+    return in_given_order(results, paths, hold=2 * (SLOW_AHEAD + in_flight))
 
 
 def _analyse(

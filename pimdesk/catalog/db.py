@@ -109,17 +109,21 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 # The driver's words (lower case) -> what happened, what to do. Matched on the message: both
 # SQLite and PostgreSQL report these as a bare OperationalError.
+_NOT_SAVED = "what was being written when it failed was not saved"
 _DATABASE_FAILURES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (
-        ("database is locked", "database table is locked"),
+        # SQLITE_BUSY only: "database table is locked" is a conflict inside one connection,
+        # a bug, shown as one
+        ("database is locked",),
         "the catalog is busy: another pimdesk (the watcher, the window, a publish or an "
         f"import) kept it locked for more than {SQLITE_BUSY_TIMEOUT_MS // 1000} s",
-        "nothing half-done was saved; run the command again when the other one has finished",
+        f"{_NOT_SAVED}; run the command again when the other one has finished (an ingest "
+        "goes on from the files it had recorded)",
     ),
     (
-        ("database or disk is full",),
+        ("database or disk is full", "no space left on device"),
         "the disk holding the catalog is full",
-        "free some space, then run the command again; nothing half-done was saved",
+        f"{_NOT_SAVED}; free some space, then run the command again",
     ),
     (
         ("readonly database",),
@@ -129,14 +133,16 @@ _DATABASE_FAILURES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (
         ("disk i/o error",),
         "the disk failed while reading or writing the catalog",
-        "check the disk (and the share, if the library is on one), then run the command again",
+        f"{_NOT_SAVED}; check the disk (and the share, if the library is on one), then run "
+        "the command again",
     ),
     (
         (
             "server closed the connection",
             "connection refused",
             "could not connect",
-            "connection timeout",
+            "could not translate host name",
+            "timeout expired",
         ),
         "the catalog server cannot be reached",
         "check that the PostgreSQL server is running and reachable, then run the command again",

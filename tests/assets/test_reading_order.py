@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import select
 
@@ -21,9 +23,9 @@ from pimdesk.library import Library
 from pimdesk.services.ingest import ingest_paths
 
 
-def test_slow_formats_are_read_first_each_group_in_the_given_order() -> None:
-    given = ["a/IMG_1.jpg", "a/IMG_2.HEIC", "b/shot.JPEG", "b/manual.pdf", "c/IMG_3.png"]
-    assert reading_order(given) == [
+def test_slow_formats_are_read_early_the_rest_in_the_given_order() -> None:
+    listed = ["a/IMG_1.jpg", "a/IMG_2.HEIC", "b/shot.JPEG", "b/manual.pdf", "c/IMG_3.png"]
+    assert reading_order(listed) == [
         "a/IMG_2.HEIC",
         "b/manual.pdf",
         "c/IMG_3.png",
@@ -34,20 +36,46 @@ def test_slow_formats_are_read_first_each_group_in_the_given_order() -> None:
     assert reading_order(photos_only) == photos_only
 
 
+def test_a_slow_file_moves_at_most_ahead_places_earlier() -> None:
+    listed = [f"IMG_{n}.jpg" for n in range(10)] + ["clip.mov"] + ["IMG_10.jpg"]
+    order = reading_order(listed, ahead=3)
+    assert order.index("clip.mov") == 7  # 10 - 3
+    assert [p for p in order if p != "clip.mov"] == [p for p in listed if p != "clip.mov"]
+
+
+EXTENSIONS = st.sampled_from(["jpg", "heic", "png", "mp4", "JPG", "nef"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(EXTENSIONS, st.integers(1, 80)), max_size=10))
+def test_results_handed_out_in_reading_order_come_back_in_name_order(
+    runs: list[tuple[str, int]],
+) -> None:
+    """However many slow files a folder holds (runs of up to 80 of one format), none is
+    let through ahead of its turn when the files finish in the order they were handed
+    out: what is held back stays within what analyse_all allows (the places moved ahead
+    plus the files in flight)."""
+    extensions = [ext for ext, count in runs for _ in range(count)]
+    listing = [f"shoot/{n:04d}.{ext}" for n, ext in enumerate(extensions)]
+    finished = _results(*reading_order(listing, ahead=32))
+    out = [r.path for r in in_given_order(finished, listing, hold=32 + 4)]
+    assert out == listing
+
+
 def _results(*paths: str) -> list[FileResult]:
     return [FileResult(path=path) for path in paths]
 
 
 def test_results_come_out_in_the_given_order_whatever_order_they_finish_in() -> None:
-    given = ["1.jpg", "2.jpg", "3.heic", "4.jpg"]
+    listed = ["1.jpg", "2.jpg", "3.heic", "4.jpg"]
     finished = _results("3.heic", "2.jpg", "1.jpg", "4.jpg")
-    assert [r.path for r in in_given_order(finished, given, hold=10)] == given
+    assert [r.path for r in in_given_order(finished, listed, hold=10)] == listed
 
 
 def test_a_stalled_file_holds_back_at_most_hold_results() -> None:
-    given = ["stalled.jpg", "a.jpg", "b.jpg", "c.jpg", "d.jpg"]
+    listed = ["stalled.jpg", "a.jpg", "b.jpg", "c.jpg", "d.jpg"]
     finished = iter(_results("a.jpg", "b.jpg", "c.jpg", "d.jpg", "stalled.jpg"))
-    ordered = in_given_order(finished, given, hold=2)
+    ordered = in_given_order(finished, listed, hold=2)
     # a and b wait for the stalled file; c makes three waiting, so a goes through
     assert next(ordered).path == "a.jpg"
     # d lets b through; once the stalled file is in, the rest follow in order
@@ -55,9 +83,9 @@ def test_a_stalled_file_holds_back_at_most_hold_results() -> None:
 
 
 def test_unexpected_and_repeated_results_are_passed_on_not_lost() -> None:
-    given = ["a.jpg", "b.jpg"]
+    listed = ["a.jpg", "b.jpg"]
     finished = _results("b.jpg", "b.jpg", "stray.jpg", "a.jpg")
-    assert sorted(r.path for r in in_given_order(finished, given, hold=10)) == [
+    assert sorted(r.path for r in in_given_order(finished, listed, hold=10)) == [
         "a.jpg",
         "b.jpg",
         "b.jpg",
