@@ -7,8 +7,9 @@ Create Date: 2026-11-24 09:00:00
 Every ingest batch, every file the watcher sees and every reconciliation asks "what was read
 from this path?" (``asset_version.source_path``, ``ingest_problem.path``). Without an index
 each question scanned the whole table: fine for a demo, a full pass over 300,000 versions
-for every batch in a grown library. Indexes only: no row changes. PostgreSQL gets hash
-indexes, because a B-tree entry is limited to about 2.7 kB and a path may be longer.
+for every batch in a grown library. Indexes only: no row changes; an index already there
+(made by hand) is kept. PostgreSQL gets hash indexes, because a B-tree entry is limited to
+about 2.7 kB and a path may be longer.
 """
 
 from __future__ import annotations
@@ -29,8 +30,15 @@ def upgrade() -> None:
         "asset_version",
         ["source_path"],
         postgresql_using="hash",
+        if_not_exists=True,
     )
-    op.create_index("ix_ingest_problem_path", "ingest_problem", ["path"], postgresql_using="hash")
+    op.create_index(
+        "ix_ingest_problem_path",
+        "ingest_problem",
+        ["path"],
+        postgresql_using="hash",
+        if_not_exists=True,
+    )
 
 
 def downgrade() -> None:
