@@ -115,10 +115,10 @@ _DATABASE_FAILURES: tuple[tuple[tuple[str, ...], str, str], ...] = (
         # SQLITE_BUSY only: "database table is locked" is a conflict inside one connection,
         # a bug, shown as one
         ("database is locked",),
-        "the catalog is busy: another pimdesk (the watcher, the window, a publish or an "
-        f"import) kept it locked for more than {SQLITE_BUSY_TIMEOUT_MS // 1000} s",
-        f"{_NOT_SAVED}; run the command again when the other one has finished (an ingest "
-        "goes on from the files it had recorded)",
+        "the catalog is busy: another pimdesk process, such as the watcher, the window, a "
+        f"publish or an import, kept it locked for more than {SQLITE_BUSY_TIMEOUT_MS // 1000} s",
+        f"{_NOT_SAVED}; run the command again when the other one has finished, and an "
+        "ingest goes on from the files it had recorded",
     ),
     (
         ("database or disk is full", "no space left on device"),
@@ -127,13 +127,13 @@ _DATABASE_FAILURES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     ),
     (
         ("readonly database",),
-        "the catalog cannot be written (read-only file or folder)",
+        "the catalog cannot be written: its file or folder is read-only",
         "check the permissions of the catalog file and of its folder",
     ),
     (
         ("disk i/o error",),
         "the disk failed while reading or writing the catalog",
-        f"{_NOT_SAVED}; check the disk (and the share, if the library is on one), then run "
+        f"{_NOT_SAVED}; check the disk, and the share if the library is on one, then run "
         "the command again",
     ),
     (
@@ -161,5 +161,5 @@ def database_failure(exc: BaseException) -> PimdeskError | None:
     lowered = said.lower()
     for needles, message, hint in _DATABASE_FAILURES:
         if any(needle in lowered for needle in needles):
-            return LibraryError(f"{message} ({said})", hint=hint)
+            return LibraryError(f"{message}; the database said: {said}", hint=hint)
     return None
