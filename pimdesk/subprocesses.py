@@ -10,7 +10,6 @@ out, as the console script itself does.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
 import os
 import sys
@@ -71,6 +70,8 @@ def reuse_freed_memory() -> None:
     """
     if not sys.platform.startswith("linux"):
         return
+    import ctypes  # here: only the workers need it, not every command's start
+
     try:
         mallopt = ctypes.CDLL(None).mallopt  # this process's own C library
     except (OSError, AttributeError):

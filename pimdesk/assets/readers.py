@@ -164,12 +164,15 @@ def analyse_all(
     finish and its result dropped).
     """
     results = _analyse(reading_order(paths), root, workers, head=head)
-    in_flight = ((head.workers if head else None) or workers or os.cpu_count() or 1) * (
-        IN_FLIGHT_PER_WORKER
-    )
+    in_flight = _worker_count(workers, head) * IN_FLIGHT_PER_WORKER
     # room for everything reading_order moves ahead and what is in flight, twice over: only
     # a file that takes far longer than the others (a stalled share) fills it
     return in_given_order(results, paths, hold=2 * (SLOW_AHEAD + in_flight))
+
+
+def _worker_count(workers: int | None, head: HeadStart | None) -> int:
+    """The head start's pool size when it has one, else ``workers``, else one per core."""
+    return (head.workers if head is not None else None) or workers or os.cpu_count() or 1
 
 
 def _analyse(
@@ -191,7 +194,7 @@ def _analyse(
         for path in paths:
             yield process_file(path, str(root))
         return
-    workers = (head.workers if head is not None else None) or workers or os.cpu_count() or 1
+    workers = _worker_count(workers, head)
     limit = workers * IN_FLIGHT_PER_WORKER
     wanted = set(paths)
     inflight: dict[Future[FileResult], str] = {
