@@ -59,23 +59,34 @@ def reuse_freed_memory() -> None:
     """Make glibc keep the memory a worker frees for the next image instead of handing it
     back to the kernel and asking again.
 
-    A worker allocates and frees the same few megabytes for every photo (read buffers, the
-    decoded draft, the encoder's). glibc starts out mapping blocks over 128 kB afresh and
-    trimming free memory over 128 kB at the top of its heap; it raises both only after
-    freeing a large block, up to 32 MB and 64 MB. Until something that large comes by (an
-    iPhone HEIC did, by chance, in the benchmark), every photo's buffers are new pages:
-    2,800 page faults per 24 MP photo, 0.3-0.5 s of system time over the 243-file ingest
-    benchmark. Set to glibc's own ceilings from the start: one fault per photo, the same
-    peak memory (measured). A no-op where the C library has no ``mallopt``.
+    A worker allocates and frees the same ten-odd megabytes for every photo (read buffers,
+    the decoded draft, the encoder's). glibc maps blocks over its mmap threshold afresh and
+    gives free memory over its trim threshold at the top of the heap back to the kernel.
+    It adapts both to the largest mapped block freed so far (up to 32 MB, trim twice
+    that), but after a photo's 4 MB blocks the trim threshold is 8 MB, under what each
+    photo frees: so every photo's buffers were new pages, 2,800 page faults per 24 MP photo
+    and 0.3-0.5 s of system time over the 243-file ingest benchmark, unless a larger block
+    happened to be freed first (decoding the iPhone HEIC does). Set to glibc's own ceilings
+    from the start: one fault per photo, the same peak memory (measured).
+
+    Only on 64-bit glibc: elsewhere the C library has no ``mallopt`` (musl) or refuses a
+    32 MB mmap threshold (32-bit glibc allows 512 kB), and fixing the trim threshold alone
+    would switch off the adapting that helps there.
     """
     if not sys.platform.startswith("linux"):
         return
-    import ctypes  # here: only the workers need it, not every command's start
+    import ctypes  # here: only the workers need these, not every command's start
+    import platform
 
+    if platform.libc_ver()[0] != "glibc":
+        return
+
+    if ctypes.sizeof(ctypes.c_void_p) != 8:
+        return
     try:
         mallopt = ctypes.CDLL(None).mallopt  # this process's own C library
     except (OSError, AttributeError):
         return
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-    mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    if mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD):  # 1 when accepted
+        mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
