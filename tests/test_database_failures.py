@@ -51,3 +51,10 @@ def test_an_unexpected_database_error_is_still_shown_as_a_bug() -> None:
     failure = db.database_failure(full)
     assert failure is not None
     assert "the disk holding the catalog is full" in str(failure)
+    # psycopg 3's words for a server name that does not resolve
+    lost = OperationalError(
+        "connect", {}, Exception("failed to resolve host 'db.shop.invalid': [Errno -2]")
+    )
+    failure = db.database_failure(lost)
+    assert failure is not None
+    assert "the catalog server cannot be reached" in str(failure)

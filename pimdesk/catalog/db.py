@@ -115,10 +115,11 @@ _DATABASE_FAILURES: tuple[tuple[tuple[str, ...], str, str], ...] = (
         # SQLITE_BUSY only: "database table is locked" is a conflict inside one connection,
         # a bug, shown as one
         ("database is locked",),
-        "the catalog is busy: another pimdesk process, such as the watcher, the window, a "
-        f"publish or an import, kept it locked for more than {SQLITE_BUSY_TIMEOUT_MS // 1000} s",
-        f"{_NOT_SAVED}; run the command again when the other one has finished, and an "
-        "ingest goes on from the files it had recorded",
+        "the catalog is busy: something else writing to it (the watcher, the window, a "
+        "publish or an import, or a program that opened the catalog file) kept it locked "
+        f"for more than {SQLITE_BUSY_TIMEOUT_MS // 1000} s",
+        f"{_NOT_SAVED}; run the command again in a moment, and an ingest goes on from the "
+        "files it had recorded",
     ),
     (
         ("database or disk is full", "no space left on device"),
@@ -142,6 +143,7 @@ _DATABASE_FAILURES: tuple[tuple[tuple[str, ...], str, str], ...] = (
             "connection refused",
             "could not connect",
             "could not translate host name",
+            "failed to resolve host",
             "timeout expired",
         ),
         "the catalog server cannot be reached",
